@@ -1,0 +1,5 @@
+#include "benchmarks/synth/synth.h"
+int hs_synth_version(void)
+{
+    return 1;
+}
