@@ -1,12 +1,175 @@
-/* commands.c - the command table (placeholder until the skeleton lands). */
+/* commands.c - the hotspot command table: one entry per command drives parsing, dispatch
+ * and --help. Common options (--threads, -q, -v, --progress, --help, --version) are taken
+ * before or after the command name. Results go to stdout, logs to stderr. */
 #include "cli/commands.h"
 
+#include "cli/commands_impl.h"
+#include "cli/job.h"
+#include "cli/log.h"
+#include "geo/versions.h"
+
+#include <gdal.h>
+#include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmd_help(int argc, char **argv);
+
+static const hs_command commands[] = {
+    {"run", "run the nightly job (without JOB: the demo job data/demo/job.ini)",
+     "hotspot run [JOB.ini] [common options]\n"
+     "\n"
+     "Reads the job file (see `hotspot help job`), runs every stage and writes the\n"
+     "GeoPackage named by [job] output. Without JOB it runs the demo job data/demo/job.ini,\n"
+     "generating its input files first when they are missing.\n",
+     hs_cmd_run},
+    {"help", "show help for a command, or `hotspot help job` for the job-file keys",
+     "hotspot help [COMMAND | job]\n", cmd_help},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const char *const common_help =
+    "Common options:\n"
+    "  --threads N        threads for parallel stages (default: all cores)\n"
+    "  -q, --quiet        errors only\n"
+    "  -v, --verbose      more detail\n"
+    "  --progress         progress bars on stderr (default when stderr is a terminal)\n"
+    "  --no-progress      one log line per stage instead\n"
+    "  -h, --help         this help\n"
+    "  --version          versions of hotspot and its libraries\n";
+
+static const char *const exit_help =
+    "Exit codes: 0 success; 1 internal error; 2 usage or job file; 3 input data; 4 output;\n"
+    "5 missing dependency or resource (or the job is already running); 6 the output was\n"
+    "written but the geocoding hit rate is below the job's min_hit_rate.\n";
+
+static void print_usage(FILE *out)
+{
+    fprintf(out, "hotspot %s - hot-spot analysis of crime and anti-social behaviour\n\n"
+                 "Usage: hotspot <command> [options]\n\nCommands:\n",
+            HS_VERSION);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n%s\n%s", common_help, exit_help);
+}
+
+static void print_version(void)
+{
+    char libs[512];
+    printf("hotspot %s (%s, SpatiaLite loaded at run time)\n", HS_VERSION,
+           hs_versions_libraries(libs, sizeof libs));
+}
+
+const hs_command *hs_find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+void hs_print_command_help(const hs_command *c, FILE *out)
+{
+    fprintf(out, "%s\n%s\n%s", c->usage, common_help, exit_help);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stdout);
+        return HS_EXIT_OK;
+    }
+    if (strcmp(argv[1], "job") == 0) {
+        printf("Job file keys (INI). Relative paths are relative to the job file's folder.\n");
+        hs_job_print_reference(stdout);
+        return HS_EXIT_OK;
+    }
+    const hs_command *c = hs_find_command(argv[1]);
+    if (c == NULL) {
+        hs_log_error("unknown command '%s' (see `hotspot --help`)", argv[1]);
+        return HS_EXIT_USAGE;
+    }
+    hs_print_command_help(c, stdout);
+    return HS_EXIT_OK;
+}
+
+int hs_common_option(int argc, char **argv, int *i, hs_common *common)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+        hs_log_set_level(HS_LOG_QUIET);
+        return 1;
+    }
+    if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+        hs_log_set_level(HS_LOG_VERBOSE);
+        return 1;
+    }
+    if (strcmp(a, "--progress") == 0) {
+        hs_log_set_progress(1);
+        return 1;
+    }
+    if (strcmp(a, "--no-progress") == 0) {
+        hs_log_set_progress(0);
+        return 1;
+    }
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        common->help = 1;
+        return 1;
+    }
+    if (strcmp(a, "--version") == 0) {
+        common->version = 1;
+        return 1;
+    }
+    if (strcmp(a, "--threads") == 0 || strncmp(a, "--threads=", 10) == 0) {
+        const char *v = a[9] == '=' ? a + 10 : (*i + 1 < argc ? argv[++*i] : NULL);
+        char *end = NULL;
+        long n = v ? strtol(v, &end, 10) : 0;
+        if (v == NULL || *end != '\0' || n < 1 || n > 1024) {
+            hs_log_error("--threads needs a whole number from 1 to 1024");
+            return -1;
+        }
+        common->threads = (int)n;
+        return 1;
+    }
+    return 0;
+}
 
 int hs_cli_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "hotspot: not built yet\n");
-    return HS_EXIT_INTERNAL;
+    GDALAllRegister();
+    hs_common common = {0};
+    int i = 1;
+    /* Common options before the command. */
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        int r = hs_common_option(argc, argv, &i, &common);
+        if (r < 0)
+            return HS_EXIT_USAGE;
+        if (r == 0) {
+            hs_log_error("unknown option '%s' (see `hotspot --help`)", argv[i]);
+            return HS_EXIT_USAGE;
+        }
+    }
+    if (common.version) {
+        print_version();
+        return HS_EXIT_OK;
+    }
+    if (i >= argc) {
+        print_usage(common.help ? stdout : stderr);
+        return common.help ? HS_EXIT_OK : HS_EXIT_USAGE;
+    }
+    const hs_command *c = hs_find_command(argv[i]);
+    if (c == NULL) {
+        hs_log_error("unknown command '%s' (see `hotspot --help`)", argv[i]);
+        return HS_EXIT_USAGE;
+    }
+    if (common.help) {
+        hs_print_command_help(c, stdout);
+        return HS_EXIT_OK;
+    }
+    if (common.threads > 0)
+        omp_set_num_threads(common.threads);
+    int rc = c->fn(argc - i, argv + i);
+    GDALDestroyDriverManager();
+    return rc;
 }

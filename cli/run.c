@@ -1,0 +1,325 @@
+/* run.c - the nightly job, one function per stage with arrays in and arrays out:
+ * ingest -> place by coordinates -> (gazetteer geocoding) -> wards -> groups -> aggregate ->
+ * GeoPackage. Logs one line per stage with counts and seconds. */
+#include "cli/run.h"
+
+#include "cli/log.h"
+#include "engine/aggregate.h"
+#include "geo/gpkg.h"
+#include "geo/incidents.h"
+#include "geo/ingest.h"
+#include "geo/place.h"
+#include "geo/versions.h"
+#include "geo/wards.h"
+
+#include <glob.h>
+#include <stdarg.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* run_info rows, built as the run goes. */
+typedef struct run_info {
+    char **keys;   /* keys (owned) */
+    char **values; /* values (owned) */
+    size_t n, cap; /* rows / allocated */
+} run_info;
+
+static void info_add(run_info *ri, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void info_add(run_info *ri, const char *key, const char *fmt, ...)
+{
+    if (ri->n == ri->cap) {
+        size_t cap = ri->cap ? 2 * ri->cap : 64;
+        char **k = realloc(ri->keys, cap * sizeof *k);
+        if (k == NULL)
+            return;
+        ri->keys = k;
+        char **v = realloc(ri->values, cap * sizeof *v);
+        if (v == NULL)
+            return;
+        ri->values = v;
+        ri->cap = cap;
+    }
+    char buf[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ri->keys[ri->n] = strdup(key);
+    ri->values[ri->n] = strdup(buf);
+    if (ri->keys[ri->n] && ri->values[ri->n])
+        ri->n++;
+}
+
+static void info_free(run_info *ri)
+{
+    for (size_t i = 0; i < ri->n; i++) {
+        free(ri->keys[i]);
+        free(ri->values[i]);
+    }
+    free(ri->keys);
+    free(ri->values);
+}
+
+static void visit_param(const char *key, const char *value, void *user)
+{
+    char k[300];
+    snprintf(k, sizeof k, "param.%s", key);
+    info_add(user, k, "%s", value);
+}
+
+/* ---- stages ----------------------------------------------------------------------------- */
+
+static hs_status stage_ingest(const hs_job *job, hs_incidents *t, run_info *ri, hs_error *err)
+{
+    double t0 = hs_now();
+    for (size_t s = 0; s < job->nsources; s++) {
+        const hs_job_source *src = &job->sources[s];
+        glob_t g;
+        int rc = glob(src->path, 0, NULL, &g);
+        if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
+            globfree(&g);
+            return hs_error_set(err, HS_EDATA, job->file, 0, 0,
+                                "[incidents%s%s] path %s matches no file", src->name[0] ? "." : "",
+                                src->name, src->path);
+        }
+        if (rc != 0) {
+            globfree(&g);
+            return hs_error_set(err, HS_EDATA, src->path, 0, 0, "cannot list the files");
+        }
+        hs_ingest_params p;
+        hs_ingest_params_default(&p);
+#define HS_MAP(f) p.map.f = src->f[0] ? src->f : NULL
+        HS_MAP(id);
+        HS_MAP(date);
+        HS_MAP(category);
+        HS_MAP(x);
+        HS_MAP(y);
+        HS_MAP(address);
+        HS_MAP(postcode);
+        HS_MAP(lsoa);
+        HS_MAP(source_crs);
+#undef HS_MAP
+        p.layer = src->layer[0] ? src->layer : NULL;
+        hs_status st = HS_OK;
+        for (size_t k = 0; k < g.gl_pathc && st == HS_OK; k++) {
+            hs_ingest_stats is;
+            st = hs_ingest_file(t, g.gl_pathv[k], &p, &is, err);
+            if (st == HS_OK) {
+                hs_log_verbose("read %s: %zu rows (%zu malformed, %zu with invalid UTF-8 "
+                               "repaired, %zu blank lines)",
+                               g.gl_pathv[k], is.rows, is.malformed, is.bad_utf8, is.blank);
+                if (is.malformed)
+                    hs_log_warn("%s: %zu malformed rows (listed in geocode_failures)",
+                                g.gl_pathv[k], is.malformed);
+            }
+        }
+        globfree(&g);
+        if (st != HS_OK)
+            return st;
+    }
+    for (size_t s = 0; s < t->nsources; s++) {
+        char key[64];
+        snprintf(key, sizeof key, "input.%zu", s + 1);
+        info_add(ri, key, "%s (%s, %zu rows, CRS %s)", t->sources[s].path,
+                 t->sources[s].format, t->sources[s].rows, t->sources[s].crs);
+    }
+    double dt = hs_now() - t0;
+    hs_log_info("ingest: %zu rows from %zu files in %.2f s", t->n, t->nsources, dt);
+    info_add(ri, "time.ingest_s", "%.3f", dt);
+    return HS_OK;
+}
+
+static hs_status stage_place(const hs_job *job, hs_incidents *t, run_info *ri, hs_error *err)
+{
+    double t0 = hs_now();
+    hs_place_stats ps;
+    hs_status st = hs_place_by_coordinates(t, job->crs, &ps, err);
+    if (st != HS_OK)
+        return st;
+    if (ps.with_coordinates) {
+        info_add(ri, "transform.operation", "%s", ps.info.operation);
+        info_add(ri, "transform.accuracy_m", "%g", ps.info.accuracy_m);
+        info_add(ri, "transform.ostn15_grid", "%s",
+                 ps.info.grid_used ? "used"
+                 : ps.info.ostn15_available ? "installed, not used"
+                                            : "not installed (Helmert fallback)");
+    }
+    /* Rows still pending have no usable coordinates; the gazetteer cascade places them. */
+    size_t pending = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->state[i] != HS_ROW_PENDING)
+            continue;
+        const char *loc = hs_incidents_str(t, t->location, i);
+        const char *why = strcasecmp(loc, "No Location") == 0 ? "no location"
+                          : job->gazetteer[0] ? "not found in the gazetteer"
+                                              : "no coordinates and no gazetteer configured";
+        if ((st = hs_incidents_fail(t, i, why)) != HS_OK)
+            return st;
+        pending++;
+    }
+    double dt = hs_now() - t0;
+    hs_log_info("place: %zu rows with coordinates, %zu placed, %zu rejected, %zu without "
+                "coordinates, in %.2f s",
+                ps.with_coordinates, ps.placed, ps.rejected, pending, dt);
+    info_add(ri, "time.place_s", "%.3f", dt);
+    return HS_OK;
+}
+
+static hs_status stage_wards(const hs_job *job, hs_incidents *t, hs_wards *w, run_info *ri,
+                             hs_error *err)
+{
+    double t0 = hs_now();
+    hs_wards_params wp = {
+        .layer = job->wards_layer[0] ? job->wards_layer : NULL,
+        .code_field = job->wards_code,
+        .name_field = job->wards_name[0] ? job->wards_name : NULL,
+        .population_field = job->wards_population[0] ? job->wards_population : NULL,
+        .crs = job->crs,
+    };
+    hs_status st = hs_wards_read(job->wards_path, &wp, w, err);
+    if (st != HS_OK)
+        return st;
+    if (w->nrepaired) {
+        hs_log_warn("%s: %zu invalid ward polygon(s) repaired with GEOSMakeValid: %s",
+                    job->wards_path, w->nrepaired, w->repaired);
+        info_add(ri, "wards.repaired", "%s", w->repaired);
+    }
+    info_add(ri, "wards.count", "%zu", w->n);
+    st = hs_wards_assign(w, t->x, t->y, t->n, t->ward, err);
+    if (st != HS_OK)
+        return st;
+    size_t outside = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->state[i] == HS_ROW_PLACED && t->ward[i] < 0) {
+            t->state[i] = HS_ROW_OUTSIDE;
+            outside++;
+        } else if (t->state[i] != HS_ROW_PLACED) {
+            t->ward[i] = -1;
+        }
+    }
+    double dt = hs_now() - t0;
+    hs_log_info("wards: %zu wards, %zu rows outside the study area, in %.2f s", w->n, outside,
+                dt);
+    info_add(ri, "time.wards_s", "%.3f", dt);
+    return HS_OK;
+}
+
+/* Category -> group bitmask (case-insensitive exact match). */
+static void stage_groups(const hs_job *job, hs_incidents *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const char *cat = hs_incidents_str(t, t->category, i);
+        uint32_t m = 0;
+        for (size_t g = 0; g < job->ngroups; g++)
+            for (size_t c = 0; c < job->groups[g].ncategories; c++)
+                if (strcasecmp(cat, job->groups[g].categories[c]) == 0)
+                    m |= UINT32_C(1) << g;
+        t->groups[i] = m;
+    }
+}
+
+static hs_status write_output(const hs_job *job, const hs_incidents *t, const hs_wards *w,
+                              const int64_t *counts, run_info *ri, hs_error *err)
+{
+    const char *names[HS_JOB_MAX_GROUPS];
+    for (size_t g = 0; g < job->ngroups; g++)
+        names[g] = job->groups[g].name;
+    double t0 = hs_now();
+    hs_gpkg *gp;
+    hs_status st = hs_gpkg_create(job->output, job->crs, &gp, err);
+    if (st != HS_OK)
+        return st;
+    if (st == HS_OK)
+        st = hs_gpkg_write_incidents(gp, t, w, names, job->ngroups, err);
+    if (st == HS_OK)
+        st = hs_gpkg_write_wards(gp, w, counts, names, job->ngroups, err);
+    if (st == HS_OK)
+        st = hs_gpkg_write_failures(gp, t, err);
+    info_add(ri, "time.write_s", "%.3f", hs_now() - t0);
+    if (st == HS_OK)
+        st = hs_gpkg_write_run_info(gp, (const char *const *)ri->keys,
+                                    (const char *const *)ri->values, ri->n, err);
+    if (st != HS_OK) {
+        hs_gpkg_abort(gp);
+        return st;
+    }
+    st = hs_gpkg_commit(gp, err);
+    if (st == HS_OK)
+        hs_log_info("write: %s in %.2f s", job->output, hs_now() - t0);
+    return st;
+}
+
+hs_status hs_run_job(const hs_job *job, hs_run_result *res, hs_error *err)
+{
+    memset(res, 0, sizeof *res);
+    double t_start = hs_now();
+    run_info ri = {0};
+    hs_incidents t;
+    hs_wards w;
+    memset(&w, 0, sizeof w);
+    int64_t *counts = NULL;
+    hs_status st = hs_incidents_init(&t);
+    if (st != HS_OK)
+        return st;
+    time_t now = time(NULL);
+    char stamp[64];
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    char libs[512];
+    info_add(&ri, "job.name", "%s", job->name);
+    info_add(&ri, "job.file", "%s", job->file);
+    info_add(&ri, "run.started_utc", "%s", stamp);
+    info_add(&ri, "version.hotspot", "%s", HS_VERSION);
+    info_add(&ri, "version.libraries", "%s", hs_versions_libraries(libs, sizeof libs));
+    info_add(&ri, "run.threads", "%d", omp_get_max_threads());
+    hs_job_visit(job, visit_param, &ri);
+
+    st = stage_ingest(job, &t, &ri, err);
+    if (st == HS_OK)
+        st = stage_place(job, &t, &ri, err);
+    if (st == HS_OK)
+        st = stage_wards(job, &t, &w, &ri, err);
+    if (st == HS_OK) {
+        stage_groups(job, &t);
+        counts = calloc(w.n * (1 + job->ngroups), sizeof *counts);
+        st = counts ? hs_aggregate_wards(t.ward, t.groups, t.n, w.n, job->ngroups, counts, err)
+                    : HS_ENOMEM;
+    }
+    if (st == HS_OK) {
+        hs_incident_counts c;
+        hs_incidents_count(&t, &c);
+        if (c.pending != 0)
+            st = hs_error_set(err, HS_EINTERNAL, NULL, 0, 0, "%zu rows left unprocessed",
+                              c.pending);
+        res->rows_in = c.rows_in;
+        res->rows_placed = c.placed;
+        res->rows_failed = c.failed;
+        res->rows_outside = c.outside;
+        res->hit_rate = hs_incident_counts_hit_rate(&c);
+        info_add(&ri, "rows_in", "%zu", c.rows_in);
+        info_add(&ri, "rows_placed", "%zu", c.placed);
+        info_add(&ri, "rows_failed", "%zu", c.failed);
+        info_add(&ri, "rows_outside_study_area", "%zu", c.outside);
+        info_add(&ri, "hit_rate", "%.6f", res->hit_rate);
+        for (int m = 1; m < 7; m++) {
+            char key[64];
+            snprintf(key, sizeof key, "placed.%s", hs_method_name((hs_method)m));
+            info_add(&ri, key, "%zu", c.by_method[m]);
+        }
+        info_add(&ri, "time.total_s", "%.3f", hs_now() - t_start);
+    }
+    if (st == HS_OK)
+        st = write_output(job, &t, &w, counts, &ri, err);
+    if (st == HS_OK)
+        snprintf(res->output, sizeof res->output, "%s", job->output);
+    free(counts);
+    hs_wards_free(&w);
+    hs_incidents_free(&t);
+    info_free(&ri);
+    return st;
+}

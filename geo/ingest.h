@@ -1,0 +1,56 @@
+/* ingest.h - read incident rows from files into an hs_incidents table.
+ *
+ * police.uk street-level CSVs are recognised by their header and need no mapping; other CSVs
+ * are read with a column mapping; anything else is opened with OGR (GeoPackage, Shapefile,
+ * GeoJSON, ...) and its point geometry used. CSVs are parsed with libcsv (RFC 4180 quoting,
+ * CRLF or LF, a UTF-8 BOM is skipped). Every data row gets a table entry, including malformed
+ * ones, which are marked failed with a reason and keep their raw text: no row is dropped.
+ * Invalid UTF-8 is replaced by U+FFFD so that outputs stay valid text.
+ * Does not validate or transform coordinates (see transform.h) and does no geocoding.
+ * Not thread-safe: one ingest at a time per table.
+ */
+#ifndef HS_GEO_INGEST_H
+#define HS_GEO_INGEST_H
+
+#include "engine/status.h"
+#include "geo/incidents.h"
+
+/* Column names of a non-police.uk source; NULL = not present. */
+typedef struct hs_column_map {
+    const char *id;         /* incident id */
+    const char *date;       /* month or date; the first 7 characters (YYYY-MM) are kept */
+    const char *category;   /* category / crime type */
+    const char *x;          /* x or longitude (in source_crs) */
+    const char *y;          /* y or latitude (in source_crs) */
+    const char *address;    /* location text or free-text address */
+    const char *postcode;   /* postcode */
+    const char *lsoa;       /* LSOA code */
+    const char *source_crs; /* CRS of x/y, e.g. "EPSG:4326"; NULL = EPSG:4326 for CSV */
+} hs_column_map;
+
+typedef struct hs_ingest_params {
+    hs_column_map map;  /* mapping for non-police.uk sources */
+    const char *layer;  /* OGR layer to read; NULL = the first layer */
+} hs_ingest_params;
+
+/* Defaults: no mapping, first layer. */
+void hs_ingest_params_default(hs_ingest_params *p);
+
+/* Per-call statistics, for logs. */
+typedef struct hs_ingest_stats {
+    size_t rows;       /* data rows added */
+    size_t malformed;  /* rows added already failed (ragged, unreadable) */
+    size_t bad_utf8;   /* rows whose text had invalid UTF-8 replaced */
+    size_t blank;      /* blank lines skipped (not data rows) */
+} hs_ingest_stats;
+
+/* 1 when the header fields (n of them) are the police.uk street-level header. */
+int hs_ingest_is_police_header(const char *const *fields, size_t n);
+
+/* Read every row of the file at path into t (appending). Fails with HS_EDATA (unreadable or
+ * empty file, no header, a mapped column missing from the header) naming the file and what
+ * was expected; rows already appended by earlier calls are untouched. stats may be NULL. */
+hs_status hs_ingest_file(hs_incidents *t, const char *path, const hs_ingest_params *p,
+                         hs_ingest_stats *stats, hs_error *err);
+
+#endif
