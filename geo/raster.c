@@ -1,0 +1,371 @@
+/* raster.c - Float32 rasters to GeoTIFF / GeoPackage and label rasters to polygons, with GDAL
+ * (see raster.h).
+ *
+ * Must not compute statistics of its own: band statistics come from
+ * GDALComputeRasterStatistics, polygons from GDALPolygonize. GDAL's messages are silenced
+ * (CPLQuietErrorHandler) while these functions run and copied into hs_error instead.
+ */
+#include "geo/raster.h"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <gdal.h>
+#include <gdal_alg.h>
+#include <limits.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RASTER_BLOCK "256"
+
+/* ---- GDAL plumbing ---------------------------------------------------------------------- */
+
+static void gdal_enter(void)
+{
+    GDALAllRegister();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+}
+
+static void gdal_leave(void)
+{
+    CPLPopErrorHandler();
+}
+
+/* Fill err with what failed and GDAL's last message. */
+static hs_status gdal_fail(hs_error *err, hs_status code, const char *file, const char *what)
+{
+    const char *msg = CPLGetLastErrorMsg();
+    return hs_error_set(err, code, file, 0, 0, "%s: %s", what,
+                        msg != NULL && msg[0] != '\0' ? msg : "GDAL gave no further detail");
+}
+
+static hs_status check_grid(const hs_grid *g, hs_error *err)
+{
+    if (!(g->cell_m > 0.0) || g->nx == 0 || g->ny == 0 || g->nx > (size_t)INT_MAX ||
+        g->ny > (size_t)INT_MAX)
+        return hs_error_set(err, HS_EINVAL, NULL, 0, 0,
+                            "a raster needs a positive cell size and 1..%d columns and rows, got "
+                            "cell %g m, %zu x %zu",
+                            INT_MAX, g->cell_m, g->nx, g->ny);
+    return HS_OK;
+}
+
+static void grid_geotransform(const hs_grid *g, double gt[6])
+{
+    gt[0] = g->xmin_m;
+    gt[1] = g->cell_m;
+    gt[2] = 0.0;
+    gt[3] = g->ymax_m;
+    gt[4] = 0.0;
+    gt[5] = -g->cell_m;
+}
+
+/* WKT of crs (NULL or "" = HS_RASTER_DEFAULT_CRS); free with CPLFree. */
+static hs_status crs_wkt(const char *crs, char **wkt, hs_error *err)
+{
+    const char *def = crs != NULL && crs[0] != '\0' ? crs : HS_RASTER_DEFAULT_CRS;
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    *wkt = NULL;
+    if (srs == NULL || OSRSetFromUserInput(srs, def) != OGRERR_NONE ||
+        OSRExportToWkt(srs, wkt) != OGRERR_NONE) {
+        hs_status st = gdal_fail(err, HS_EINVAL, NULL, "unknown CRS");
+        hs_error_prefix(err, "'%s' is not a CRS PROJ knows (expected e.g. EPSG:27700)", def);
+        CPLFree(*wkt);
+        *wkt = NULL;
+        OSRDestroySpatialReference(srs);
+        return st;
+    }
+    OSRDestroySpatialReference(srs);
+    return HS_OK;
+}
+
+/* GDAL 3.6's GPKG driver stores a Float32 coverage's nodata (data_null) but reports
+ * CE_Failure from GDALSetRasterNoDataValue: judge by reading the value back. */
+static int set_nodata(GDALRasterBandH band, float nodata)
+{
+    GDALSetRasterNoDataValue(band, (double)nodata);
+    int has = 0;
+    double got = GDALGetRasterNoDataValue(band, &has);
+    CPLErrorReset();
+    return has && got == (double)nodata;
+}
+
+/* Statistics are a display aid: a raster without valid cells keeps none, without failing. */
+static void store_statistics(GDALRasterBandH band)
+{
+    double mn, mx, mean, sd;
+    if (GDALComputeRasterStatistics(band, FALSE, &mn, &mx, &mean, &sd, NULL, NULL) != CE_None)
+        CPLErrorReset();
+}
+
+/* Create path with driver and options, georeference it, write the floats, store statistics
+ * and close; HS_EIO naming path on any failure. */
+static hs_status write_float_raster(const char *driver_name, const char *path,
+                                    CSLConstList options, const hs_grid *g, const float *data,
+                                    float nodata, const char *wkt, hs_error *err)
+{
+    GDALDriverH drv = GDALGetDriverByName(driver_name);
+    if (drv == NULL)
+        return hs_error_set(err, HS_EDEP, path, 0, 0, "GDAL has no %s driver", driver_name);
+    GDALDatasetH ds =
+        GDALCreate(drv, path, (int)g->nx, (int)g->ny, 1, GDT_Float32, (char **)options);
+    if (ds == NULL)
+        return gdal_fail(err, HS_EIO, path, "cannot create the raster");
+    double gt[6];
+    grid_geotransform(g, gt);
+    GDALRasterBandH band = GDALGetRasterBand(ds, 1);
+    hs_status st = HS_OK;
+    if (GDALSetGeoTransform(ds, gt) != CE_None || GDALSetProjection(ds, wkt) != CE_None ||
+        !set_nodata(band, nodata))
+        st = gdal_fail(err, HS_EIO, path, "cannot georeference the raster or set its nodata");
+    else if (GDALRasterIO(band, GF_Write, 0, 0, (int)g->nx, (int)g->ny, (void *)data, (int)g->nx,
+                          (int)g->ny, GDT_Float32, 0, 0) != CE_None)
+        st = gdal_fail(err, HS_EIO, path, "cannot write the raster cells");
+    else
+        store_statistics(band);
+    CPLErrorReset();
+    GDALClose(ds);
+    if (st == HS_OK && CPLGetLastErrorType() >= CE_Failure)
+        st = gdal_fail(err, HS_EIO, path, "cannot finish writing the raster");
+    return st;
+}
+
+/* ---- GeoTIFF ---------------------------------------------------------------------------- */
+
+static int file_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static void remove_file(const char *path)
+{
+    if (file_exists(path))
+        unlink(path);
+}
+
+hs_status hs_raster_write_geotiff(const char *path, const hs_grid *g, const float *data,
+                                  float nodata, const char *crs, hs_error *err)
+{
+    hs_status st = check_grid(g, err);
+    if (st != HS_OK)
+        return st;
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 5);
+    if (tmp == NULL)
+        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".tmp", 5);
+    gdal_enter();
+    char *wkt = NULL;
+    char **opt = NULL;
+    st = crs_wkt(crs, &wkt, err);
+    if (st != HS_OK)
+        goto fail;
+    opt = CSLSetNameValue(opt, "TILED", "YES");
+    opt = CSLSetNameValue(opt, "BLOCKXSIZE", RASTER_BLOCK);
+    opt = CSLSetNameValue(opt, "BLOCKYSIZE", RASTER_BLOCK);
+    opt = CSLSetNameValue(opt, "COMPRESS", "DEFLATE");
+    opt = CSLSetNameValue(opt, "PREDICTOR", "3");
+    opt = CSLSetNameValue(opt, "BIGTIFF", "IF_SAFER");
+    remove_file(tmp);
+    st = write_float_raster("GTiff", tmp, (CSLConstList)opt, g, data, nodata, wkt, err);
+    if (st == HS_OK && rename(tmp, path) != 0)
+        st = hs_error_set(err, HS_EIO, path, 0, 0, "cannot move the finished raster %s into place",
+                          tmp);
+    if (st != HS_OK)
+        remove_file(tmp);
+fail:
+    CSLDestroy(opt);
+    CPLFree(wkt);
+    gdal_leave();
+    free(tmp);
+    return st;
+}
+
+/* ---- GeoPackage ------------------------------------------------------------------------- */
+
+static int table_name_ok(const char *t)
+{
+    if (t == NULL || !((t[0] >= 'a' && t[0] <= 'z') || (t[0] >= 'A' && t[0] <= 'Z')))
+        return 0;
+    for (const char *c = t; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '_'))
+            return 0;
+    return 1;
+}
+
+hs_status hs_raster_append_gpkg(const char *gpkg_path, const char *table, const char *description,
+                                const hs_grid *g, const float *data, float nodata,
+                                const char *crs, hs_error *err)
+{
+    hs_status st = check_grid(g, err);
+    if (st != HS_OK)
+        return st;
+    if (!table_name_ok(table))
+        return hs_error_set(err, HS_EINVAL, gpkg_path, 0, 0,
+                            "raster table name '%s' must start with a letter and hold only "
+                            "letters, digits and '_'",
+                            table ? table : "(null)");
+    gdal_enter();
+    char *wkt = NULL;
+    char **opt = NULL;
+    st = crs_wkt(crs, &wkt, err);
+    if (st != HS_OK)
+        goto fail;
+    if (file_exists(gpkg_path))
+        opt = CSLSetNameValue(opt, "APPEND_SUBDATASET", "YES");
+    opt = CSLSetNameValue(opt, "RASTER_TABLE", table);
+    opt = CSLSetNameValue(opt, "RASTER_IDENTIFIER", table);
+    if (description != NULL)
+        opt = CSLSetNameValue(opt, "RASTER_DESCRIPTION", description);
+    opt = CSLSetNameValue(opt, "BLOCKSIZE", RASTER_BLOCK);
+    st = write_float_raster("GPKG", gpkg_path, (CSLConstList)opt, g, data, nodata, wkt, err);
+fail:
+    CSLDestroy(opt);
+    CPLFree(wkt);
+    gdal_leave();
+    return st;
+}
+
+/* ---- polygons of a label raster --------------------------------------------------------- */
+
+void hs_raster_wkb_free(unsigned char **wkb, size_t n)
+{
+    if (wkb == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(wkb[i]);
+        wkb[i] = NULL;
+    }
+}
+
+/* In-memory Int32 raster holding the labels, georeferenced like g (*ds, close it even on
+ * failure). */
+static hs_status label_dataset(const hs_grid *g, const int32_t *labels, GDALDatasetH *ds,
+                               hs_error *err)
+{
+    GDALDriverH drv = GDALGetDriverByName("MEM");
+    *ds = drv ? GDALCreate(drv, "", (int)g->nx, (int)g->ny, 1, GDT_Int32, NULL) : NULL;
+    if (*ds == NULL)
+        return gdal_fail(err, HS_EDEP, NULL, "cannot create an in-memory label raster");
+    double gt[6];
+    grid_geotransform(g, gt);
+    if (GDALSetGeoTransform(*ds, gt) != CE_None ||
+        GDALRasterIO(GDALGetRasterBand(*ds, 1), GF_Write, 0, 0, (int)g->nx, (int)g->ny,
+                     (void *)labels, (int)g->nx, (int)g->ny, GDT_Int32, 0, 0) != CE_None)
+        return gdal_fail(err, HS_EINTERNAL, NULL, "cannot fill the in-memory label raster");
+    return HS_OK;
+}
+
+/* In-memory polygon layer with an integer field "label" (*vds: its dataset, close it even on
+ * failure). */
+static hs_status label_layer(GDALDatasetH *vds, OGRLayerH *layer, hs_error *err)
+{
+    GDALDriverH drv = GDALGetDriverByName("Memory");
+    *vds = drv ? GDALCreate(drv, "", 0, 0, 0, GDT_Unknown, NULL) : NULL;
+    *layer = *vds ? GDALDatasetCreateLayer(*vds, "areas", NULL, wkbPolygon, NULL) : NULL;
+    OGRFieldDefnH fld = OGR_Fld_Create("label", OFTInteger);
+    int ok = *layer != NULL && fld != NULL && OGR_L_CreateField(*layer, fld, TRUE) == OGRERR_NONE;
+    if (fld != NULL)
+        OGR_Fld_Destroy(fld);
+    return ok ? HS_OK : gdal_fail(err, HS_EDEP, NULL, "cannot create an in-memory polygon layer");
+}
+
+/* Gather the layer's polygons into one MultiPolygon per label (parts[label - 1]). */
+static hs_status gather_parts(OGRLayerH layer, size_t nlabels, OGRGeometryH *parts,
+                              hs_error *err)
+{
+    OGR_L_ResetReading(layer);
+    OGRFeatureH f;
+    hs_status st = HS_OK;
+    while (st == HS_OK && (f = OGR_L_GetNextFeature(layer)) != NULL) {
+        int label = OGR_F_GetFieldAsInteger(f, 0);
+        OGRGeometryH geom = OGR_F_GetGeometryRef(f);
+        if (label < 1 || (size_t)label > nlabels || geom == NULL)
+            st = hs_error_set(err, HS_EINTERNAL, NULL, 0, 0,
+                              "GDALPolygonize gave a polygon for label %d, expected 1..%zu", label,
+                              nlabels);
+        else if (parts[label - 1] == NULL &&
+                 (parts[label - 1] = OGR_G_CreateGeometry(wkbMultiPolygon)) == NULL)
+            st = gdal_fail(err, HS_ENOMEM, NULL, "cannot create a MultiPolygon");
+        else if (OGR_G_AddGeometry(parts[label - 1], geom) != OGRERR_NONE)
+            st = gdal_fail(err, HS_EINTERNAL, NULL, "cannot add a polygon to its area");
+        OGR_F_Destroy(f);
+    }
+    return st;
+}
+
+static hs_status export_wkb(OGRGeometryH *parts, size_t nlabels, unsigned char **wkb,
+                            size_t *wkb_size, hs_error *err)
+{
+    for (size_t i = 0; i < nlabels; i++) {
+        if (parts[i] == NULL)
+            return hs_error_set(err, HS_EDATA, NULL, 0, 0,
+                                "label %zu has no cell in the label raster; expected labels "
+                                "1..%zu all present",
+                                i + 1, nlabels);
+        size_t n = (size_t)OGR_G_WkbSize(parts[i]);
+        wkb[i] = malloc(n);
+        if (wkb[i] == NULL)
+            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for polygons");
+        if (OGR_G_ExportToIsoWkb(parts[i], wkbNDR, wkb[i]) != OGRERR_NONE)
+            return gdal_fail(err, HS_EINTERNAL, NULL, "cannot export a polygon as WKB");
+        wkb_size[i] = n;
+    }
+    return HS_OK;
+}
+
+hs_status hs_raster_polygonize_labels(const hs_grid *g, const int32_t *labels, size_t nlabels,
+                                      unsigned char **wkb, size_t *wkb_size, hs_error *err)
+{
+    for (size_t i = 0; i < nlabels; i++) {
+        wkb[i] = NULL;
+        wkb_size[i] = 0;
+    }
+    hs_status st = check_grid(g, err);
+    if (st != HS_OK || nlabels == 0)
+        return st;
+    gdal_enter();
+    GDALDatasetH rds = NULL, vds = NULL;
+    OGRGeometryH *parts = calloc(nlabels, sizeof *parts);
+    OGRLayerH layer = NULL;
+    if (parts == NULL) {
+        st = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for %zu areas", nlabels);
+        goto fail;
+    }
+    st = label_dataset(g, labels, &rds, err);
+    if (st == HS_OK)
+        st = label_layer(&vds, &layer, err);
+    if (st != HS_OK)
+        goto fail;
+    GDALRasterBandH band = GDALGetRasterBand(rds, 1);
+    /* The band is its own mask: label 0 (background) makes no polygon. */
+    if (GDALPolygonize(band, band, layer, 0, NULL, NULL, NULL) != CE_None) {
+        st = gdal_fail(err, HS_EINTERNAL, NULL, "GDALPolygonize failed");
+        goto fail;
+    }
+    st = gather_parts(layer, nlabels, parts, err);
+    if (st == HS_OK)
+        st = export_wkb(parts, nlabels, wkb, wkb_size, err);
+fail:
+    if (st != HS_OK)
+        hs_raster_wkb_free(wkb, nlabels);
+    for (size_t i = 0; parts != NULL && i < nlabels; i++)
+        if (parts[i] != NULL)
+            OGR_G_DestroyGeometry(parts[i]);
+    free(parts);
+    if (vds != NULL)
+        GDALClose(vds);
+    if (rds != NULL)
+        GDALClose(rds);
+    gdal_leave();
+    return st;
+}
