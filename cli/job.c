@@ -84,6 +84,8 @@ static const key_def keys[] = {
      "column with the location text or address"},
     {"incidents", "postcode", K_STR, SF(postcode), "", 0, 0, NULL, "column with the postcode"},
     {"incidents", "lsoa", K_STR, SF(lsoa), "", 0, 0, NULL, "column with the LSOA code"},
+    {"incidents", "weight", K_STR, SF(weight), "", 0, 0, NULL,
+     "column with a harm weight (number >= 0) used by KDE and patrol areas; default 1"},
 
     {"gazetteer", "path", K_PATH, JF(gazetteer), "", 0, 0, NULL,
      "gazetteer made by `hotspot gazetteer build`; without one, rows without coordinates "

@@ -24,7 +24,7 @@ typedef struct hs_job_source {
     char layer[256];        /* OGR layer; "" = first */
     /* column mapping; "" = not mapped */
     char id[128], date[128], category[128], x[128], y[128];
-    char address[128], postcode[128], lsoa[128];
+    char address[128], postcode[128], lsoa[128], weight[128];
     char source_crs[256];   /* CRS of x/y; "" = automatic */
 } hs_job_source;
 

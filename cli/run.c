@@ -3,6 +3,7 @@
  * GeoPackage. Logs one line per stage with counts and seconds. */
 #include "cli/run.h"
 
+#include "cli/run_ctx.h"
 #include "cli/log.h"
 #include "engine/aggregate.h"
 #include "geo/gpkg.h"
@@ -22,16 +23,7 @@
 #include <strings.h>
 #include <time.h>
 
-/* run_info rows, built as the run goes. */
-typedef struct run_info {
-    char **keys;   /* keys (owned) */
-    char **values; /* values (owned) */
-    size_t n, cap; /* rows / allocated */
-} run_info;
-
-static void info_add(run_info *ri, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void info_add(run_info *ri, const char *key, const char *fmt, ...)
+void hs_run_info_add(hs_run_info *ri, const char *key, const char *fmt, ...)
 {
     if (ri->n == ri->cap) {
         size_t cap = ri->cap ? 2 * ri->cap : 64;
@@ -50,13 +42,18 @@ static void info_add(run_info *ri, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    ri->keys[ri->n] = strdup(key);
-    ri->values[ri->n] = strdup(buf);
-    if (ri->keys[ri->n] && ri->values[ri->n])
-        ri->n++;
+    char *key_copy = strdup(key), *value_copy = strdup(buf);
+    if (key_copy == NULL || value_copy == NULL) {
+        free(key_copy);
+        free(value_copy);
+        return;
+    }
+    ri->keys[ri->n] = key_copy;
+    ri->values[ri->n] = value_copy;
+    ri->n++;
 }
 
-static void info_free(run_info *ri)
+void hs_run_info_free(hs_run_info *ri)
 {
     for (size_t i = 0; i < ri->n; i++) {
         free(ri->keys[i]);
@@ -64,18 +61,19 @@ static void info_free(run_info *ri)
     }
     free(ri->keys);
     free(ri->values);
+    memset(ri, 0, sizeof *ri);
 }
 
 static void visit_param(const char *key, const char *value, void *user)
 {
     char k[300];
     snprintf(k, sizeof k, "param.%s", key);
-    info_add(user, k, "%s", value);
+    hs_run_info_add(user, k, "%s", value);
 }
 
 /* ---- stages ----------------------------------------------------------------------------- */
 
-static hs_status stage_ingest(const hs_job *job, hs_incidents *t, run_info *ri, hs_error *err)
+static hs_status stage_ingest(const hs_job *job, hs_incidents *t, hs_run_info *ri, hs_error *err)
 {
     double t0 = hs_now();
     for (size_t s = 0; s < job->nsources; s++) {
@@ -104,6 +102,7 @@ static hs_status stage_ingest(const hs_job *job, hs_incidents *t, run_info *ri, 
         HS_MAP(postcode);
         HS_MAP(lsoa);
         HS_MAP(source_crs);
+        HS_MAP(weight);
 #undef HS_MAP
         p.layer = src->layer[0] ? src->layer : NULL;
         hs_status st = HS_OK;
@@ -126,16 +125,16 @@ static hs_status stage_ingest(const hs_job *job, hs_incidents *t, run_info *ri, 
     for (size_t s = 0; s < t->nsources; s++) {
         char key[64];
         snprintf(key, sizeof key, "input.%zu", s + 1);
-        info_add(ri, key, "%s (%s, %zu rows, CRS %s)", t->sources[s].path,
+        hs_run_info_add(ri, key, "%s (%s, %zu rows, CRS %s)", t->sources[s].path,
                  t->sources[s].format, t->sources[s].rows, t->sources[s].crs);
     }
     double dt = hs_now() - t0;
     hs_log_info("ingest: %zu rows from %zu files in %.2f s", t->n, t->nsources, dt);
-    info_add(ri, "time.ingest_s", "%.3f", dt);
+    hs_run_info_add(ri, "time.ingest_s", "%.3f", dt);
     return HS_OK;
 }
 
-static hs_status stage_place(const hs_job *job, hs_incidents *t, run_info *ri, hs_error *err)
+static hs_status stage_place(const hs_job *job, hs_incidents *t, hs_run_info *ri, hs_error *err)
 {
     double t0 = hs_now();
     hs_place_stats ps;
@@ -143,9 +142,9 @@ static hs_status stage_place(const hs_job *job, hs_incidents *t, run_info *ri, h
     if (st != HS_OK)
         return st;
     if (ps.with_coordinates) {
-        info_add(ri, "transform.operation", "%s", ps.info.operation);
-        info_add(ri, "transform.accuracy_m", "%g", ps.info.accuracy_m);
-        info_add(ri, "transform.ostn15_grid", "%s",
+        hs_run_info_add(ri, "transform.operation", "%s", ps.info.operation);
+        hs_run_info_add(ri, "transform.accuracy_m", "%g", ps.info.accuracy_m);
+        hs_run_info_add(ri, "transform.ostn15_grid", "%s",
                  ps.info.grid_used ? "used"
                  : ps.info.ostn15_available ? "installed, not used"
                                             : "not installed (Helmert fallback)");
@@ -167,11 +166,11 @@ static hs_status stage_place(const hs_job *job, hs_incidents *t, run_info *ri, h
     hs_log_info("place: %zu rows with coordinates, %zu placed, %zu rejected, %zu without "
                 "coordinates, in %.2f s",
                 ps.with_coordinates, ps.placed, ps.rejected, pending, dt);
-    info_add(ri, "time.place_s", "%.3f", dt);
+    hs_run_info_add(ri, "time.place_s", "%.3f", dt);
     return HS_OK;
 }
 
-static hs_status stage_wards(const hs_job *job, hs_incidents *t, hs_wards *w, run_info *ri,
+static hs_status stage_wards(const hs_job *job, hs_incidents *t, hs_wards *w, hs_run_info *ri,
                              hs_error *err)
 {
     double t0 = hs_now();
@@ -188,9 +187,9 @@ static hs_status stage_wards(const hs_job *job, hs_incidents *t, hs_wards *w, ru
     if (w->nrepaired) {
         hs_log_warn("%s: %zu invalid ward polygon(s) repaired with GEOSMakeValid: %s",
                     job->wards_path, w->nrepaired, w->repaired);
-        info_add(ri, "wards.repaired", "%s", w->repaired);
+        hs_run_info_add(ri, "wards.repaired", "%s", w->repaired);
     }
-    info_add(ri, "wards.count", "%zu", w->n);
+    hs_run_info_add(ri, "wards.count", "%zu", w->n);
     st = hs_wards_assign(w, t->x, t->y, t->n, t->ward, err);
     if (st != HS_OK)
         return st;
@@ -206,7 +205,7 @@ static hs_status stage_wards(const hs_job *job, hs_incidents *t, hs_wards *w, ru
     double dt = hs_now() - t0;
     hs_log_info("wards: %zu wards, %zu rows outside the study area, in %.2f s", w->n, outside,
                 dt);
-    info_add(ri, "time.wards_s", "%.3f", dt);
+    hs_run_info_add(ri, "time.wards_s", "%.3f", dt);
     return HS_OK;
 }
 
@@ -224,75 +223,50 @@ static void stage_groups(const hs_job *job, hs_incidents *t)
     }
 }
 
-static hs_status write_output(const hs_job *job, const hs_incidents *t, const hs_wards *w,
-                              const int64_t *counts, run_info *ri, hs_error *err)
-{
-    const char *names[HS_JOB_MAX_GROUPS];
-    for (size_t g = 0; g < job->ngroups; g++)
-        names[g] = job->groups[g].name;
-    double t0 = hs_now();
-    hs_gpkg *gp;
-    hs_status st = hs_gpkg_create(job->output, job->crs, &gp, err);
-    if (st != HS_OK)
-        return st;
-    if (st == HS_OK)
-        st = hs_gpkg_write_incidents(gp, t, w, names, job->ngroups, err);
-    if (st == HS_OK)
-        st = hs_gpkg_write_wards(gp, w, counts, names, job->ngroups, err);
-    if (st == HS_OK)
-        st = hs_gpkg_write_failures(gp, t, err);
-    info_add(ri, "time.write_s", "%.3f", hs_now() - t0);
-    if (st == HS_OK)
-        st = hs_gpkg_write_run_info(gp, (const char *const *)ri->keys,
-                                    (const char *const *)ri->values, ri->n, err);
-    if (st != HS_OK) {
-        hs_gpkg_abort(gp);
-        return st;
-    }
-    st = hs_gpkg_commit(gp, err);
-    if (st == HS_OK)
-        hs_log_info("write: %s in %.2f s", job->output, hs_now() - t0);
-    return st;
-}
-
 hs_status hs_run_job(const hs_job *job, hs_run_result *res, hs_error *err)
 {
     memset(res, 0, sizeof *res);
     double t_start = hs_now();
-    run_info ri = {0};
-    hs_incidents t;
-    hs_wards w;
-    memset(&w, 0, sizeof w);
-    int64_t *counts = NULL;
-    hs_status st = hs_incidents_init(&t);
-    if (st != HS_OK)
+    hs_run_ctx *ctx = calloc(1, sizeof *ctx);
+    if (ctx == NULL)
+        return HS_ENOMEM;
+    ctx->job = job;
+    hs_run_info *ri = &ctx->info;
+    hs_status st = hs_incidents_init(&ctx->t);
+    if (st != HS_OK) {
+        free(ctx);
         return st;
+    }
+    hs_incidents *t = &ctx->t;
     time_t now = time(NULL);
     char stamp[64];
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     char libs[512];
-    info_add(&ri, "job.name", "%s", job->name);
-    info_add(&ri, "job.file", "%s", job->file);
-    info_add(&ri, "run.started_utc", "%s", stamp);
-    info_add(&ri, "version.hotspot", "%s", HS_VERSION);
-    info_add(&ri, "version.libraries", "%s", hs_versions_libraries(libs, sizeof libs));
-    info_add(&ri, "run.threads", "%d", omp_get_max_threads());
-    hs_job_visit(job, visit_param, &ri);
+    hs_run_info_add(ri, "job.name", "%s", job->name);
+    hs_run_info_add(ri, "job.file", "%s", job->file);
+    hs_run_info_add(ri, "run.started_utc", "%s", stamp);
+    hs_run_info_add(ri, "version.hotspot", "%s", HS_VERSION);
+    hs_run_info_add(ri, "version.libraries", "%s", hs_versions_libraries(libs, sizeof libs));
+    hs_run_info_add(ri, "run.threads", "%d", omp_get_max_threads());
+    hs_job_visit(job, visit_param, ri);
 
-    st = stage_ingest(job, &t, &ri, err);
+    st = stage_ingest(job, t, ri, err);
     if (st == HS_OK)
-        st = stage_place(job, &t, &ri, err);
+        st = stage_place(job, t, ri, err);
     if (st == HS_OK)
-        st = stage_wards(job, &t, &w, &ri, err);
+        st = stage_wards(job, t, &ctx->w, ri, err);
     if (st == HS_OK) {
-        stage_groups(job, &t);
-        counts = calloc(w.n * (1 + job->ngroups), sizeof *counts);
-        st = counts ? hs_aggregate_wards(t.ward, t.groups, t.n, w.n, job->ngroups, counts, err)
-                    : HS_ENOMEM;
+        stage_groups(job, t);
+        for (size_t k = 0; k < ctx->w.n; k++)
+            ctx->study_area_km2 += ctx->w.area_km2[k];
+        ctx->ward_counts = calloc(ctx->w.n * (1 + job->ngroups), sizeof *ctx->ward_counts);
+        st = ctx->ward_counts ? hs_aggregate_wards(t->ward, t->groups, t->n, ctx->w.n,
+                                                   job->ngroups, ctx->ward_counts, err)
+                              : HS_ENOMEM;
     }
     if (st == HS_OK) {
         hs_incident_counts c;
-        hs_incidents_count(&t, &c);
+        hs_incidents_count(t, &c);
         if (c.pending != 0)
             st = hs_error_set(err, HS_EINTERNAL, NULL, 0, 0, "%zu rows left unprocessed",
                               c.pending);
@@ -301,25 +275,32 @@ hs_status hs_run_job(const hs_job *job, hs_run_result *res, hs_error *err)
         res->rows_failed = c.failed;
         res->rows_outside = c.outside;
         res->hit_rate = hs_incident_counts_hit_rate(&c);
-        info_add(&ri, "rows_in", "%zu", c.rows_in);
-        info_add(&ri, "rows_placed", "%zu", c.placed);
-        info_add(&ri, "rows_failed", "%zu", c.failed);
-        info_add(&ri, "rows_outside_study_area", "%zu", c.outside);
-        info_add(&ri, "hit_rate", "%.6f", res->hit_rate);
+        hs_run_info_add(ri, "rows_in", "%zu", c.rows_in);
+        hs_run_info_add(ri, "rows_placed", "%zu", c.placed);
+        hs_run_info_add(ri, "rows_failed", "%zu", c.failed);
+        hs_run_info_add(ri, "rows_outside_study_area", "%zu", c.outside);
+        hs_run_info_add(ri, "hit_rate", "%.6f", res->hit_rate);
         for (int m = 1; m < 7; m++) {
             char key[64];
             snprintf(key, sizeof key, "placed.%s", hs_method_name((hs_method)m));
-            info_add(&ri, key, "%zu", c.by_method[m]);
+            hs_run_info_add(ri, key, "%zu", c.by_method[m]);
         }
-        info_add(&ri, "time.total_s", "%.3f", hs_now() - t_start);
     }
     if (st == HS_OK)
-        st = write_output(job, &t, &w, counts, &ri, err);
+        st = hs_stage_surfaces(ctx, err);
+    if (st == HS_OK) {
+        hs_run_info_add(ri, "time.analysis_s", "%.3f", hs_now() - t_start);
+        st = hs_stage_output(ctx, err);
+    }
     if (st == HS_OK)
         snprintf(res->output, sizeof res->output, "%s", job->output);
-    free(counts);
-    hs_wards_free(&w);
-    hs_incidents_free(&t);
-    info_free(&ri);
+    hs_group_results_free(ctx);
+    free(ctx->ward_counts);
+    free(ctx->kde_mask);
+    free(ctx->patrol_mask);
+    hs_wards_free(&ctx->w);
+    hs_incidents_free(&ctx->t);
+    hs_run_info_free(ri);
+    free(ctx);
     return st;
 }

@@ -35,6 +35,7 @@ hs_status hs_incidents_init(hs_incidents *t)
     X(raw)                                                                                         \
     X(in_x)                                                                                        \
     X(in_y)                                                                                        \
+    X(weight)                                                                                      \
     X(state)                                                                                       \
     X(method)                                                                                      \
     X(score)                                                                                       \
@@ -127,6 +128,7 @@ hs_status hs_incidents_append(hs_incidents *t, uint32_t source, int64_t source_r
     t->id[i] = t->month[i] = t->category[i] = t->location[i] = 0;
     t->postcode[i] = t->lsoa_code[i] = t->lsoa_name[i] = t->raw[i] = t->reason[i] = 0;
     t->in_x[i] = t->in_y[i] = NAN;
+    t->weight[i] = 1.0;
     t->x[i] = t->y[i] = NAN;
     t->state[i] = HS_ROW_PENDING;
     t->method[i] = HS_METHOD_NONE;

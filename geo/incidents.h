@@ -67,6 +67,7 @@ typedef struct hs_incidents {
     size_t *raw;             /* the raw row text for malformed rows, else empty */
     double *in_x;            /* given x / longitude in the source CRS; NaN when absent */
     double *in_y;            /* given y / latitude in the source CRS; NaN when absent */
+    double *weight;          /* harm weight (mapped weight column), 1 when none */
     /* -- filled by later stages -------------------------------------------------------- */
     uint8_t *state;          /* hs_row_state */
     uint8_t *method;         /* hs_method */

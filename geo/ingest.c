@@ -21,7 +21,7 @@
 #include <strings.h>
 
 enum { HS_COL_ID, HS_COL_DATE, HS_COL_CATEGORY, HS_COL_X, HS_COL_Y, HS_COL_ADDRESS,
-       HS_COL_POSTCODE, HS_COL_LSOA, HS_COL_LSOA_NAME, HS_NCOLS };
+       HS_COL_POSTCODE, HS_COL_LSOA, HS_COL_LSOA_NAME, HS_COL_WEIGHT, HS_NCOLS };
 
 static const char *const police_header[] = {
     "Crime ID",  "Month",     "Reported by", "Falls within", "Longitude",           "Latitude",
@@ -311,11 +311,11 @@ static hs_status setup_columns(csv_state *c)
         return HS_OK;
     }
     static const char *const label[HS_NCOLS] = {"id",      "date",     "category", "x", "y",
-                                                "address", "postcode", "lsoa",     ""};
+                                                "address", "postcode", "lsoa",     "",  "weight"};
     if (c->map != NULL) {
         const hs_column_map *m = c->map;
-        const char *given[HS_NCOLS] = {m->id,      m->date,     m->category, m->x,   m->y,
-                                       m->address, m->postcode, m->lsoa,     NULL};
+        const char *given[HS_NCOLS] = {m->id,      m->date,     m->category, m->x, m->y,
+                                       m->address, m->postcode, m->lsoa,     NULL, m->weight};
         for (int k = 0; k < HS_NCOLS; k++) {
             if (given[k] == NULL || given[k][0] == '\0')
                 continue;
@@ -327,9 +327,10 @@ static hs_status setup_columns(csv_state *c)
                                     label[k]);
         }
     } else {
-        const char *const *autos[HS_NCOLS] = {auto_id,      auto_date,     auto_category,
-                                              auto_x,       auto_y,        auto_address,
-                                              auto_postcode, auto_lsoa,    NULL};
+        const char *const *autos[HS_NCOLS] = {auto_id,       auto_date,     auto_category,
+                                              auto_x,        auto_y,        auto_address,
+                                              auto_postcode, auto_lsoa,     NULL,
+                                              NULL};
         for (int k = 0; k < HS_NCOLS; k++)
             if (autos[k])
                 c->col[k] = find_column(c, autos[k]);
@@ -447,6 +448,21 @@ static hs_status take_record(csv_state *c)
     }
     if (bad)
         c->stats.bad_utf8++;
+    if (c->col[HS_COL_WEIGHT] >= 0) {
+        size_t kw = (size_t)c->col[HS_COL_WEIGHT];
+        double wv;
+        if (!parse_coord(field(c, kw), field_len(c, kw), &wv) || wv < 0.0) {
+            int b3 = 0;
+            char shown[3 * 40 + 1];
+            size_t len = field_len(c, kw) < 40 ? field_len(c, kw) : 40;
+            utf8_repair(field(c, kw), len, shown, &b3);
+            snprintf(reason, sizeof reason, "bad weight: %s '%s' is not a number >= 0",
+                     c->map && c->map->weight ? c->map->weight : "weight", shown);
+            c->stats.malformed++;
+            return hs_incidents_fail(t, row, reason);
+        }
+        t->weight[row] = isnan(wv) ? 1.0 : wv;
+    }
     if (c->col[HS_COL_X] >= 0) {
         size_t kx = (size_t)c->col[HS_COL_X], ky = (size_t)c->col[HS_COL_Y];
         double x, y;
@@ -518,8 +534,10 @@ static hs_status read_csv(hs_incidents *t, const char *path, const hs_ingest_par
     c.line = 1;
     c.err = err;
     c.all_degrees = 1;
-    c.map = (p && (p->map.x || p->map.address || p->map.postcode || p->map.category)) ? &p->map
-                                                                                     : NULL;
+    c.map = (p && (p->map.x || p->map.address || p->map.postcode || p->map.category ||
+                   p->map.weight))
+                ? &p->map
+                : NULL;
     size_t first_row = t->n;
     hs_status st = hs_incidents_add_source(t, path, "EPSG:4326", "police.uk", &c.source);
     char *chunk = malloc(1 << 20);
@@ -659,6 +677,7 @@ static hs_status read_ogr(hs_incidents *t, const char *path, const hs_ingest_par
         names[HS_COL_ADDRESS] = m->address;
         names[HS_COL_POSTCODE] = m->postcode;
         names[HS_COL_LSOA] = m->lsoa;
+        names[HS_COL_WEIGHT] = m->weight;
     }
     int idx[HS_NCOLS];
     for (int k = 0; k < HS_NCOLS; k++) {
@@ -706,8 +725,20 @@ static hs_status read_ogr(hs_incidents *t, const char *path, const hs_ingest_par
             n = utf8_repair(mth, n, fixed, &bad);
             st = hs_incidents_set_str(t, t->month, row, fixed, n);
         }
+        if (st == HS_OK && idx[HS_COL_WEIGHT] >= 0 &&
+            OGR_F_IsFieldSetAndNotNull(f, idx[HS_COL_WEIGHT])) {
+            double wv = OGR_F_GetFieldAsDouble(f, idx[HS_COL_WEIGHT]);
+            if (!isfinite(wv) || wv < 0.0) {
+                char reason[128];
+                snprintf(reason, sizeof reason, "bad weight: %s = %g is not a number >= 0",
+                         names[HS_COL_WEIGHT], wv);
+                st = hs_incidents_fail(t, row, reason);
+            } else {
+                t->weight[row] = wv;
+            }
+        }
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        if (st == HS_OK && g != NULL && !OGR_G_IsEmpty(g)) {
+        if (st == HS_OK && t->state[row] == HS_ROW_PENDING && g != NULL && !OGR_G_IsEmpty(g)) {
             if (wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPoint) {
                 t->in_x[row] = OGR_G_GetX(g, 0);
                 t->in_y[row] = OGR_G_GetY(g, 0);

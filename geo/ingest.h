@@ -25,6 +25,7 @@ typedef struct hs_column_map {
     const char *address;    /* location text or free-text address */
     const char *postcode;   /* postcode */
     const char *lsoa;       /* LSOA code */
+    const char *weight;     /* harm weight (a number >= 0; empty = 1) */
     const char *source_crs; /* CRS of x/y, e.g. "EPSG:4326"; NULL = EPSG:4326 for CSV */
 } hs_column_map;
 

@@ -1,0 +1,215 @@
+/* run_output.c - the job's GeoPackage: every layer of DESIGN.md written through geo/gpkg
+ * (atomic: temporary file, renamed when complete), each with its default QGIS style in
+ * layer_styles, the QGIS project stored inside, the KDE rasters appended, then the .qgs
+ * beside it. */
+#include "cli/datadir.h"
+#include "cli/log.h"
+#include "cli/run_ctx.h"
+#include "engine/kde.h"
+#include "geo/gpkg.h"
+#include "geo/qgis_project.h"
+#include "geo/raster.h"
+#include "geo/styles.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Styles and project entries collected while writing. */
+typedef struct styled_layers {
+    hs_qgis_layer layers[8 + 3 * HS_JOB_MAX_GROUPS]; /* for the project */
+    char *qml[8 + 3 * HS_JOB_MAX_GROUPS];            /* owned style documents */
+    char names[8 + 3 * HS_JOB_MAX_GROUPS][96];       /* owned layer names */
+    size_t n;                                        /* count */
+} styled_layers;
+
+static void styled_free(styled_layers *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->qml[i]);
+}
+
+/* Make the layer's style, store it as its default (vector layers) and remember it for the
+ * project. */
+static hs_status style_layer(hs_gpkg *gp, styled_layers *s, const hs_style_info *info,
+                             hs_qgis_kind kind, hs_error *err)
+{
+    if (s->n == sizeof s->layers / sizeof s->layers[0])
+        return hs_error_set(err, HS_EINTERNAL, NULL, 0, 0, "too many layers to style");
+    char *qml = NULL;
+    hs_status st = hs_style_qml(hs_data_dir(), info, &qml, err);
+    if (st == HS_OK && qml && kind == HS_QGIS_VECTOR)
+        st = hs_style_write_default(hs_gpkg_dataset(gp), info->layer, qml, err);
+    if (st != HS_OK) {
+        free(qml);
+        return st;
+    }
+    size_t k = s->n++;
+    snprintf(s->names[k], sizeof s->names[k], "%s", info->layer);
+    s->qml[k] = qml;
+    s->layers[k] = (hs_qgis_layer){.name = s->names[k], .kind = kind, .qml = qml};
+    return HS_OK;
+}
+
+static hs_status write_hotspot_areas(hs_gpkg *gp, const hs_run_ctx *ctx, hs_error *err)
+{
+    static const hs_field_def fields[] = {
+        {"group_name", HS_FIELD_STRING, "Category group"},
+        {"method", HS_FIELD_STRING, "Threshold on the KDE surface"},
+        {"incidents", HS_FIELD_REAL, "Incidents (or harm weight) inside"},
+        {"area_km2", HS_FIELD_REAL, "Area, km2"},
+        {"pai", HS_FIELD_REAL, "Predictive accuracy index: incident share / area share"},
+    };
+    hs_gpkg_layer *l;
+    hs_status st = hs_gpkg_layer_create(gp, "hotspot_areas", HS_GEOM_POLYGON,
+                                        "Hot areas: KDE cells above the threshold, dissolved",
+                                        fields, 5, &l, err);
+    for (size_t g = 0; g < ctx->job->ngroups && st == HS_OK; g++) {
+        const hs_group_result *r = &ctx->groups[g];
+        for (size_t a = 0; a < r->nareas && st == HS_OK; a++) {
+            hs_value v[5] = {{.s = ctx->job->groups[g].name},
+                             {.s = r->method},
+                             {.d = r->areas[a].incidents},
+                             {.d = r->areas[a].area_km2},
+                             {.d = r->areas[a].pai}};
+            st = hs_gpkg_layer_add(l, v, 0, 0, r->area_wkb[a], r->area_wkb_size[a], err);
+        }
+    }
+    return st == HS_OK ? hs_gpkg_layer_finish(l, err) : st;
+}
+
+static hs_status write_patrol_areas(hs_gpkg *gp, const hs_run_ctx *ctx, hs_error *err)
+{
+    static const hs_field_def fields[] = {
+        {"group_name", HS_FIELD_STRING, "Category group"},
+        {"rank", HS_FIELD_INT, "1 = captures the most incidents"},
+        {"incidents", HS_FIELD_REAL, "Incidents (or harm weight) inside"},
+        {"share_pct", HS_FIELD_REAL, "Share of the group's incidents, percent"},
+        {"area_km2", HS_FIELD_REAL, "Area, km2"},
+        {"pai", HS_FIELD_REAL, "Predictive accuracy index: incident share / area share"},
+    };
+    hs_gpkg_layer *l;
+    hs_status st = hs_gpkg_layer_create(gp, "patrol_areas", HS_GEOM_POLYGON,
+                                        "Ranked patrol areas per group", fields, 6, &l, err);
+    for (size_t g = 0; g < ctx->job->ngroups && st == HS_OK; g++) {
+        const hs_group_result *r = &ctx->groups[g];
+        for (size_t a = 0; a < r->npatrol && st == HS_OK; a++) {
+            const hs_patrol_area *p = &r->patrol[a];
+            hs_value v[6] = {{.s = ctx->job->groups[g].name}, {.i = (int64_t)p->rank},
+                             {.d = p->incidents},             {.d = p->share_pct},
+                             {.d = p->area_km2},              {.d = p->pai}};
+            st = hs_gpkg_layer_add(l, v, 0, 0, r->patrol_wkb[a], r->patrol_wkb_size[a], err);
+        }
+    }
+    return st == HS_OK ? hs_gpkg_layer_finish(l, err) : st;
+}
+
+hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
+{
+    const hs_job *job = ctx->job;
+    double t0 = hs_now();
+    const char *names[HS_JOB_MAX_GROUPS];
+    for (size_t g = 0; g < job->ngroups; g++)
+        names[g] = job->groups[g].name;
+    styled_layers styled;
+    memset(&styled, 0, sizeof styled);
+    char *project = NULL;
+    hs_gpkg *gp;
+    hs_status st = hs_gpkg_create(job->output, job->crs, &gp, err);
+    if (st != HS_OK)
+        return st;
+    /* Vector layers, each with its default style. */
+    st = hs_gpkg_write_incidents(gp, &ctx->t, &ctx->w, names, job->ngroups, err);
+    if (st == HS_OK)
+        st = style_layer(gp, &styled,
+                         &(hs_style_info){.layer = "incidents", .groups = names,
+                                          .n_groups = job->ngroups},
+                         HS_QGIS_VECTOR, err);
+    if (st == HS_OK)
+        st = hs_gpkg_write_wards(gp, &ctx->w, ctx->ward_counts, names, job->ngroups, err);
+    if (st == HS_OK) {
+        int64_t max = 0;
+        for (size_t k = 0; k < ctx->w.n; k++)
+            if (ctx->ward_counts[k * (1 + job->ngroups)] > max)
+                max = ctx->ward_counts[k * (1 + job->ngroups)];
+        st = style_layer(gp, &styled,
+                         &(hs_style_info){.layer = "wards", .max_count = (double)max},
+                         HS_QGIS_VECTOR, err);
+    }
+    if (st == HS_OK)
+        st = write_hotspot_areas(gp, ctx, err);
+    if (st == HS_OK)
+        st = style_layer(gp, &styled, &(hs_style_info){.layer = "hotspot_areas"},
+                         HS_QGIS_VECTOR, err);
+    if (st == HS_OK)
+        st = write_patrol_areas(gp, ctx, err);
+    if (st == HS_OK)
+        st = style_layer(gp, &styled, &(hs_style_info){.layer = "patrol_areas"},
+                         HS_QGIS_VECTOR, err);
+    if (st == HS_OK)
+        st = hs_gpkg_write_failures(gp, &ctx->t, err);
+    if (st == HS_OK)
+        st = style_layer(gp, &styled, &(hs_style_info){.layer = "geocode_failures"},
+                         HS_QGIS_VECTOR, err);
+    /* Raster styles live only in the project (QGIS 3.22 ignores them in layer_styles). */
+    char kde_names[HS_JOB_MAX_GROUPS][96];
+    for (size_t g = 0; g < job->ngroups && st == HS_OK; g++) {
+        snprintf(kde_names[g], sizeof kde_names[g], "kde_%s", names[g]);
+        st = style_layer(gp, &styled,
+                         &(hs_style_info){.layer = kde_names[g], .min = ctx->groups[g].kde_min,
+                                          .max = ctx->groups[g].kde_max},
+                         HS_QGIS_RASTER, err);
+    }
+    if (st == HS_OK)
+        st = hs_gpkg_write_run_info(gp, (const char *const *)ctx->info.keys,
+                                    (const char *const *)ctx->info.values, ctx->info.n, err);
+    if (st == HS_OK)
+        st = style_layer(gp, &styled, &(hs_style_info){.layer = "run_info"}, HS_QGIS_VECTOR,
+                         err);
+    /* The project, stored inside (it names the rasters added below). */
+    char title[256];
+    snprintf(title, sizeof title, "hotspot: %s", job->name);
+    const char *slash = strrchr(job->output, '/');
+    const char *gpkg_name = slash ? slash + 1 : job->output;
+    char project_name[256];
+    snprintf(project_name, sizeof project_name, "%.*s",
+             (int)(strrchr(gpkg_name, '.') ? strrchr(gpkg_name, '.') - gpkg_name
+                                           : (long)strlen(gpkg_name)),
+             gpkg_name);
+    if (st == HS_OK)
+        st = hs_qgis_project_xml(gpkg_name, job->crs, title, styled.layers, styled.n, &project,
+                                 err);
+    if (st == HS_OK)
+        st = hs_qgis_project_store(hs_gpkg_dataset(gp), project_name, project, err);
+    if (st == HS_OK)
+        st = hs_gpkg_close_dataset(gp, err);
+    /* Rasters go in by path once the vector dataset is closed. */
+    for (size_t g = 0; g < job->ngroups && st == HS_OK; g++) {
+        char desc[256];
+        snprintf(desc, sizeof desc, "Kernel density of %s, %s kernel, r = %.0f m, %s",
+                 names[g], job->kde_kernel, ctx->groups[g].radius_m,
+                 strcmp(job->kde_scale, "raw") == 0 ? "raw sum" : "incidents per km2");
+        st = hs_raster_append_gpkg(hs_gpkg_temp_path(gp), kde_names[g], desc, &ctx->kde_grid,
+                                   ctx->groups[g].kde, HS_KDE_NODATA, job->crs, err);
+    }
+    if (st != HS_OK) {
+        hs_gpkg_abort(gp);
+        styled_free(&styled);
+        free(project);
+        return st;
+    }
+    st = hs_gpkg_commit(gp, err);
+    /* The .qgs beside the GeoPackage, written after it so that it never names a file that
+     * is not there. */
+    if (st == HS_OK) {
+        char qgs[4200];
+        snprintf(qgs, sizeof qgs, "%.*s/%s.qgs", (int)(slash ? slash - job->output : 1),
+                 slash ? job->output : ".", project_name);
+        st = hs_qgis_project_save(qgs, project, err);
+        if (st == HS_OK)
+            hs_log_info("write: %s and %s in %.2f s", job->output, qgs, hs_now() - t0);
+    }
+    styled_free(&styled);
+    free(project);
+    return st;
+}
