@@ -24,6 +24,31 @@ static const hs_command commands[] = {
      "GeoPackage named by [job] output. Without JOB it runs the demo job data/demo/job.ini,\n"
      "generating its input files first when they are missing.\n",
      hs_cmd_run},
+    {"gazetteer", "build the geocoding gazetteer from postcode, street and police.uk files",
+     "hotspot gazetteer build -o GAZ.sqlite [--postcodes FILE]... [--streets FILE]...\n"
+     "                        [--snap-points FILE]...\n"
+     "\n"
+     "  --postcodes FILE    OS Code-Point Open (headerless or with its header) or the ONS\n"
+     "                      Postcode Directory (header with pcds, oseast1m, osnrth1m)\n"
+     "  --streets FILE      OS Open Names (headerless or with its header, UTF-8 BOM allowed)\n"
+     "  --snap-points FILE  past police.uk street-level CSVs: learns \"On or near\" texts\n"
+     "                      and their published points per LSOA\n"
+     "Each flag is repeated once per file. The gazetteer is written atomically; bad rows are\n"
+     "reported with file and line and skipped.\n",
+     hs_cmd_gazetteer},
+    {"geocode", "read incidents and place them: coordinates, then postcode, street, place",
+     "hotspot geocode INPUT... -o OUT.gpkg [--gazetteer GAZ.sqlite] [--crs EPSG:27700]\n"
+     "                [--id F] [--date F] [--category F] [--x F --y F [--source-crs CRS]]\n"
+     "                [--address F] [--postcode F] [--lsoa F] [--layer NAME] [--weight F]\n"
+     "                [--wards FILE --ward-code F [--ward-layer L]] [--min-hit-rate 0.85]\n"
+     "\n"
+     "Reads police.uk CSVs (no mapping needed), other CSVs (columns mapped by the options or\n"
+     "recognised by name) or any OGR source, places every row (given coordinates, validated\n"
+     "and transformed with PROJ; else the gazetteer cascade) and writes the layers incidents\n"
+     "and geocode_failures (every row that could not be placed, with the reason) and run_info.\n"
+     "With --wards, rows outside every ward are counted apart and not written. Prints the hit\n"
+     "rate, placed / (placed + failed), overall and per method; exits 6 below --min-hit-rate.\n",
+     hs_cmd_geocode},
     {"help", "show help for a command, or `hotspot help job` for the job-file keys",
      "hotspot help [COMMAND | job]\n", cmd_help},
 };

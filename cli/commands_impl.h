@@ -42,5 +42,7 @@ int hs_exit_code(hs_status st);
 
 /* The command implementations. */
 int hs_cmd_run(int argc, char **argv);
+int hs_cmd_gazetteer(int argc, char **argv);
+int hs_cmd_geocode(int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
 #include "cli/demo.h"
 
 #include "cli/fsutil.h"
+#include "geo/gazetteer.h"
 #include "geo/gpkg.h"
 #include "geo/transform.h"
 
@@ -353,6 +354,26 @@ done:
     return st;
 }
 
+/* The demo gazetteer, built by the same code as `hotspot gazetteer build`, from the
+ * generated Code-Point and Open Names extracts and the police files' snap points. */
+static hs_status build_gazetteer(const char *dir, const hs_synth_district *d, hs_error *err)
+{
+    char pc[4200], names[4200], gaz[4200];
+    snprintf(pc, sizeof pc, "%s/gazetteer/codepoint_demo.csv", dir);
+    snprintf(names, sizeof names, "%s/gazetteer/open_names_demo.csv", dir);
+    snprintf(gaz, sizeof gaz, "%s/gazetteer.sqlite", dir);
+    char months[12][4200];
+    hs_gazetteer_input in[14];
+    in[0] = (hs_gazetteer_input){HS_GAZ_INPUT_POSTCODES, pc};
+    in[1] = (hs_gazetteer_input){HS_GAZ_INPUT_STREETS, names};
+    for (int m = 0; m < 12; m++) {
+        snprintf(months[m], sizeof months[m], "%s/incidents/%04d-%02d-demo-street.csv", dir,
+                 d->params.year, m + 1);
+        in[2 + m] = (hs_gazetteer_input){HS_GAZ_INPUT_SNAP_POINTS, months[m]};
+    }
+    return hs_gazetteer_build(gaz, in, 14, NULL, err);
+}
+
 hs_status hs_demo_write(const char *out, const hs_synth_district *d, hs_error *err)
 {
     char probe[4096];
@@ -368,6 +389,8 @@ hs_status hs_demo_write(const char *out, const hs_synth_district *d, hs_error *e
         st = write_codepoint(out, d, err);
     if (st == HS_OK)
         st = write_open_names(out, d, err);
+    if (st == HS_OK)
+        st = build_gazetteer(out, d, err);
     return st;
 }
 

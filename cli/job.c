@@ -123,11 +123,16 @@ static const key_def keys[] = {
     {"gistar", "grid_band", K_REAL_AUTO, JF(grid_band_m), "300", 1, 1000000, NULL,
      "distance band on the grid, metres, or auto (incremental spatial autocorrelation)"},
     {"gistar", "permutations", K_INT, JF(permutations), "999", 0, 99999, NULL,
-     "conditional permutations for pseudo p-values; 0 = analytic only"},
+     "conditional permutations for the wards' GiPseudoP; 0 = none"},
+    {"gistar", "grid_permutations", K_INT, JF(grid_permutations), "0", 0, 99999, NULL,
+     "conditional permutations for the grid's GiPseudoP (costly on fine grids); 0 = none"},
     {"gistar", "seed", K_INT, JF(seed), "1", 0, 4294967295.0, NULL, "random seed"},
     {"gistar", "fdr", K_BOOL, JF(fdr), "yes", 0, 0, NULL,
      "Benjamini-Hochberg false discovery rate for Gi_Bin"},
-    {"gistar", "alpha", K_REAL, JF(alpha), "0.05", 0.0001, 0.5, NULL, "significance level"},
+    {"gistar", "alpha", K_REAL, JF(alpha), "0.05", 0.0001, 0.5, NULL,
+     "significance level for the summary counts of hot and cold spots"},
+    {"gistar", "value", K_CHOICE, JF(gistar_value), "count", 0, 0, "count|rate",
+     "ward Gi* on counts, or on rates per 1,000 residents ([wards] population needed)"},
 
     {"patrol", "areas", K_INT, JF(patrol_areas), "10", 0, 1000, NULL,
      "patrol areas to propose per group"},
@@ -593,6 +598,9 @@ hs_status hs_job_load(const char *path, const char *base_dir, hs_job *job, hs_er
         return fail(&s, "[wards] path is required (the ward polygons define the study area)");
     if (job->wards_code[0] == '\0')
         return fail(&s, "[wards] code is required (the field with the ward code)");
+    if (strcmp(job->gistar_value, "rate") == 0 && job->wards_population[0] == '\0')
+        return fail(&s, "[gistar] value = rate needs [wards] population (the field with "
+                        "residents)");
     for (size_t i = 0; i < job->ngroups; i++)
         if (job->groups[i].ncategories == 0)
             return fail(&s, "[group.%s] has no categories", job->groups[i].name);

@@ -70,10 +70,12 @@ typedef struct hs_job {
     char gistar_weights[64];/* queen | rook | distance:D | knn:K */
     double grid_cell_m;     /* fishnet cell */
     double grid_band_m;     /* distance band; 0 = auto */
-    int permutations;       /* 0 = analytic only */
+    int permutations;       /* ward Gi* permutations; 0 = analytic only */
+    int grid_permutations;  /* grid Gi* permutations; 0 = analytic only */
     uint64_t seed;          /* random seed */
     int fdr;                /* 1 = Benjamini-Hochberg */
     double alpha;           /* significance level */
+    char gistar_value[16];  /* count | rate (per 1,000 residents) for wards */
     /* [patrol] */
     int patrol_areas;       /* areas per group */
     double patrol_max_area_km2; /* size cap */

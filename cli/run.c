@@ -5,15 +5,16 @@
 
 #include "cli/run_ctx.h"
 #include "cli/log.h"
+#include "cli/sources.h"
 #include "engine/aggregate.h"
 #include "geo/gpkg.h"
 #include "geo/incidents.h"
 #include "geo/ingest.h"
+#include "geo/locate.h"
 #include "geo/place.h"
 #include "geo/versions.h"
 #include "geo/wards.h"
 
-#include <glob.h>
 #include <stdarg.h>
 #include <math.h>
 #include <omp.h>
@@ -76,52 +77,9 @@ static void visit_param(const char *key, const char *value, void *user)
 static hs_status stage_ingest(const hs_job *job, hs_incidents *t, hs_run_info *ri, hs_error *err)
 {
     double t0 = hs_now();
-    for (size_t s = 0; s < job->nsources; s++) {
-        const hs_job_source *src = &job->sources[s];
-        glob_t g;
-        int rc = glob(src->path, 0, NULL, &g);
-        if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
-            globfree(&g);
-            return hs_error_set(err, HS_EDATA, job->file, 0, 0,
-                                "[incidents%s%s] path %s matches no file", src->name[0] ? "." : "",
-                                src->name, src->path);
-        }
-        if (rc != 0) {
-            globfree(&g);
-            return hs_error_set(err, HS_EDATA, src->path, 0, 0, "cannot list the files");
-        }
-        hs_ingest_params p;
-        hs_ingest_params_default(&p);
-#define HS_MAP(f) p.map.f = src->f[0] ? src->f : NULL
-        HS_MAP(id);
-        HS_MAP(date);
-        HS_MAP(category);
-        HS_MAP(x);
-        HS_MAP(y);
-        HS_MAP(address);
-        HS_MAP(postcode);
-        HS_MAP(lsoa);
-        HS_MAP(source_crs);
-        HS_MAP(weight);
-#undef HS_MAP
-        p.layer = src->layer[0] ? src->layer : NULL;
-        hs_status st = HS_OK;
-        for (size_t k = 0; k < g.gl_pathc && st == HS_OK; k++) {
-            hs_ingest_stats is;
-            st = hs_ingest_file(t, g.gl_pathv[k], &p, &is, err);
-            if (st == HS_OK) {
-                hs_log_verbose("read %s: %zu rows (%zu malformed, %zu with invalid UTF-8 "
-                               "repaired, %zu blank lines)",
-                               g.gl_pathv[k], is.rows, is.malformed, is.bad_utf8, is.blank);
-                if (is.malformed)
-                    hs_log_warn("%s: %zu malformed rows (listed in geocode_failures)",
-                                g.gl_pathv[k], is.malformed);
-            }
-        }
-        globfree(&g);
-        if (st != HS_OK)
-            return st;
-    }
+    hs_status st = hs_read_sources(job->sources, job->nsources, job->file, t, err);
+    if (st != HS_OK)
+        return st;
     for (size_t s = 0; s < t->nsources; s++) {
         char key[64];
         snprintf(key, sizeof key, "input.%zu", s + 1);
@@ -149,23 +107,19 @@ static hs_status stage_place(const hs_job *job, hs_incidents *t, hs_run_info *ri
                  : ps.info.ostn15_available ? "installed, not used"
                                             : "not installed (Helmert fallback)");
     }
-    /* Rows still pending have no usable coordinates; the gazetteer cascade places them. */
-    size_t pending = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (t->state[i] != HS_ROW_PENDING)
-            continue;
-        const char *loc = hs_incidents_str(t, t->location, i);
-        const char *why = strcasecmp(loc, "No Location") == 0 ? "no location"
-                          : job->gazetteer[0] ? "not found in the gazetteer"
-                                              : "no coordinates and no gazetteer configured";
-        if ((st = hs_incidents_fail(t, i, why)) != HS_OK)
-            return st;
-        pending++;
-    }
+    /* Rows still pending (no coordinates) or with rejected coordinates: the gazetteer. */
+    hs_locate_stats ls;
+    st = hs_locate_by_text(t, job->gazetteer, job->crs, &ls, err);
+    if (st != HS_OK)
+        return st;
+    hs_run_info_add(ri, "geocode.attempted", "%zu", ls.attempted);
+    hs_run_info_add(ri, "geocode.placed", "%zu", ls.placed);
+    hs_run_info_add(ri, "geocode.failed", "%zu", ls.failed);
+    hs_run_info_add(ri, "geocode.cache_hits", "%zu", ls.cache_hits);
     double dt = hs_now() - t0;
-    hs_log_info("place: %zu rows with coordinates, %zu placed, %zu rejected, %zu without "
-                "coordinates, in %.2f s",
-                ps.with_coordinates, ps.placed, ps.rejected, pending, dt);
+    hs_log_info("place: %zu rows with coordinates (%zu placed, %zu rejected); %zu geocoded by "
+                "text, %zu placed; in %.2f s",
+                ps.with_coordinates, ps.placed, ps.rejected, ls.attempted, ls.placed, dt);
     hs_run_info_add(ri, "time.place_s", "%.3f", dt);
     return HS_OK;
 }
@@ -288,6 +242,8 @@ hs_status hs_run_job(const hs_job *job, hs_run_result *res, hs_error *err)
     }
     if (st == HS_OK)
         st = hs_stage_surfaces(ctx, err);
+    if (st == HS_OK)
+        st = hs_stage_gistar(ctx, err);
     if (st == HS_OK) {
         hs_run_info_add(ri, "time.analysis_s", "%.3f", hs_now() - t_start);
         st = hs_stage_output(ctx, err);
@@ -298,6 +254,7 @@ hs_status hs_run_job(const hs_job *job, hs_run_result *res, hs_error *err)
     free(ctx->ward_counts);
     free(ctx->kde_mask);
     free(ctx->patrol_mask);
+    free(ctx->gi_mask);
     hs_wards_free(&ctx->w);
     hs_incidents_free(&ctx->t);
     hs_run_info_free(ri);

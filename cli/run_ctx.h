@@ -24,6 +24,19 @@ void hs_run_info_add(hs_run_info *ri, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void hs_run_info_free(hs_run_info *ri);
 
+/* Gi* results for n units (wards or grid cells). */
+typedef struct hs_gi_arrays {
+    size_t n;             /* units (cells for the grid, including those outside the study area) */
+    double *value;        /* the analysed value (count, or rate per 1,000) */
+    double *z;            /* GiZScore */
+    double *p;            /* GiPValue: analytic two-sided normal p of z */
+    double *q;            /* GiQValue: Benjamini-Hochberg q of p */
+    double *pseudo;       /* GiPseudoP (permutations), NULL without */
+    signed char *bin;     /* Gi_Bin */
+    uint32_t *nn;         /* NNeighbors (not counting the unit itself) */
+    unsigned char *valid; /* 1 = statistics defined (0: island, or grid cell outside) */
+} hs_gi_arrays;
+
 /* What the surface stages make for one category group. */
 typedef struct hs_group_result {
     double radius_m;            /* KDE bandwidth used */
@@ -40,6 +53,11 @@ typedef struct hs_group_result {
     size_t npatrol;             /* how many */
     double concentration[3];    /* share of incidents in the top 1, 5, 10 % of patrol cells */
     double incidents;           /* the group's placed incidents (weights) */
+    hs_gi_arrays ward_gi;       /* Gi* over the wards */
+    double *ward_rate;          /* rate per 1,000 residents per ward (NaN without population) */
+    double moran_I, moran_z, moran_p; /* global Moran's I over the wards (randomisation) */
+    hs_gi_arrays grid_gi;       /* Gi* over ctx->gi_grid cells */
+    double grid_band_m;         /* distance band used on the grid */
 } hs_group_result;
 
 typedef struct hs_run_ctx {
@@ -50,11 +68,21 @@ typedef struct hs_run_ctx {
     int64_t *ward_counts;       /* nwards x (1 + ngroups) */
     hs_grid kde_grid;           /* grid of the KDE rasters */
     unsigned char *kde_mask;    /* KDE cells whose centre lies in a ward */
+    hs_grid gi_grid;            /* fishnet of grid Gi* */
+    unsigned char *gi_mask;     /* fishnet cells whose centre lies in a ward */
     hs_grid patrol_grid;        /* grid patrol areas are built from */
     unsigned char *patrol_mask; /* patrol cells whose centre lies in a ward */
     hs_group_result groups[HS_JOB_MAX_GROUPS]; /* per group */
     hs_run_info info;           /* run_info rows */
 } hs_run_ctx;
+
+/* mask[c] = 1 when the centre of cell c of g lies in a ward (cli/run_surfaces.c). */
+hs_status hs_study_mask(const hs_wards *w, const hs_grid *g, unsigned char **mask,
+                        hs_error *err);
+
+/* Gi* over wards and the fishnet per group, and Moran's I (cli/run_gistar.c). */
+hs_status hs_stage_gistar(hs_run_ctx *ctx, hs_error *err);
+void hs_gi_arrays_free(hs_gi_arrays *a);
 
 /* Stages (cli/run_surfaces.c): KDE, hot areas, patrol areas per group. */
 hs_status hs_stage_surfaces(hs_run_ctx *ctx, hs_error *err);

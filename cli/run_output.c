@@ -11,6 +11,8 @@
 #include "geo/raster.h"
 #include "geo/styles.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +106,110 @@ static hs_status write_patrol_areas(hs_gpkg *gp, const hs_run_ctx *ctx, hs_error
     return st == HS_OK ? hs_gpkg_layer_finish(l, err) : st;
 }
 
+/* The Gi* fields of DESIGN.md for unit i (values v[first..first+6]). */
+static void gi_values(const hs_gi_arrays *a, size_t i, hs_value *v)
+{
+    int null = !a->valid[i];
+    v[0] = (hs_value){.d = a->z[i], .is_null = null};
+    v[1] = (hs_value){.d = a->p[i], .is_null = null};
+    v[2] = (hs_value){.d = a->q[i], .is_null = null};
+    v[3] = (hs_value){.i = a->bin[i], .is_null = null};
+    v[4] = (hs_value){.i = a->nn[i]};
+    v[5] = (hs_value){.d = a->pseudo ? a->pseudo[i] : 0.0, .is_null = null || !a->pseudo};
+}
+
+#define HS_GI_FIELDS                                                                               \
+    {"GiZScore", HS_FIELD_REAL, "Getis-Ord Gi* z score"},                                         \
+        {"GiPValue", HS_FIELD_REAL, "Two-sided p of the z score (normal)"},                       \
+        {"GiQValue", HS_FIELD_REAL, "Benjamini-Hochberg false discovery rate q of GiPValue"},     \
+        {"Gi_Bin", HS_FIELD_INT, "3/2/1: hot spot at 99/95/90 % confidence; -1..-3 cold; 0 not " \
+                                 "significant"},                                                  \
+        {"NNeighbors", HS_FIELD_INT, "Neighbours of the unit, not counting itself"},             \
+    {                                                                                              \
+        "GiPseudoP", HS_FIELD_REAL, "Folded conditional-permutation pseudo p (permutations > 0)" \
+    }
+
+static hs_status write_wards_gi(hs_gpkg *gp, const hs_run_ctx *ctx, size_t g, const char *name,
+                                hs_error *err)
+{
+    static const hs_field_def fields[] = {
+        {"ward_code", HS_FIELD_STRING, "Ward code"},
+        {"ward_name", HS_FIELD_STRING, "Ward name"},
+        {"n", HS_FIELD_INT, "Incidents of the group in the ward"},
+        {"rate_per_1000", HS_FIELD_REAL, "Incidents per 1,000 residents"},
+        HS_GI_FIELDS};
+    enum { NF = sizeof fields / sizeof fields[0] };
+    const hs_group_result *r = &ctx->groups[g];
+    char desc[256];
+    snprintf(desc, sizeof desc, "Getis-Ord Gi* of %s over wards (%s weights, %s)",
+             ctx->job->groups[g].name, ctx->job->gistar_weights, ctx->job->gistar_value);
+    hs_gpkg_layer *l;
+    hs_status st = hs_gpkg_layer_create(gp, name, HS_GEOM_POLYGON, desc, fields, NF, &l, err);
+    for (size_t k = 0; k < ctx->w.n && st == HS_OK; k++) {
+        hs_value v[NF];
+        v[0] = (hs_value){.s = ctx->w.code[k]};
+        v[1] = (hs_value){.s = ctx->w.name[k]};
+        v[2] = (hs_value){.i = ctx->ward_counts[k * (1 + ctx->job->ngroups) + 1 + g]};
+        v[3] = (hs_value){.d = r->ward_rate ? r->ward_rate[k] : 0.0,
+                          .is_null = !r->ward_rate || isnan(r->ward_rate[k])};
+        if (r->ward_gi.n == ctx->w.n) {
+            gi_values(&r->ward_gi, k, v + 4);
+        } else {
+            for (size_t f = 4; f < NF; f++)
+                v[f] = (hs_value){.is_null = 1};
+        }
+        st = hs_gpkg_layer_add(l, v, 0, 0, ctx->w.wkb[k], ctx->w.wkb_size[k], err);
+    }
+    return st == HS_OK ? hs_gpkg_layer_finish(l, err) : st;
+}
+
+/* ISO WKB of the square of grid cell (row, col): a polygon of one ring of 5 points. */
+static void cell_wkb(const hs_grid *g, size_t row, size_t col, unsigned char out[93])
+{
+    double x0 = g->xmin_m + (double)col * g->cell_m, x1 = x0 + g->cell_m;
+    double y1 = g->ymax_m - (double)row * g->cell_m, y0 = y1 - g->cell_m;
+    const double pts[10] = {x0, y0, x1, y0, x1, y1, x0, y1, x0, y0};
+    const uint32_t type = 3, rings = 1, npts = 5;
+    out[0] = 1; /* little-endian: this code runs on little-endian machines only (x86/ARM) */
+    memcpy(out + 1, &type, 4);
+    memcpy(out + 5, &rings, 4);
+    memcpy(out + 9, &npts, 4);
+    memcpy(out + 13, pts, sizeof pts);
+}
+
+static hs_status write_grid_gi(hs_gpkg *gp, const hs_run_ctx *ctx, size_t g, const char *name,
+                               hs_error *err)
+{
+    static const hs_field_def fields[] = {
+        {"cell_id", HS_FIELD_INT, "Cell index: row * columns + column, row 0 north"},
+        {"n", HS_FIELD_INT, "Incidents of the group in the cell"},
+        HS_GI_FIELDS};
+    enum { NF = sizeof fields / sizeof fields[0] };
+    const hs_group_result *r = &ctx->groups[g];
+    const hs_grid *grid = &ctx->gi_grid;
+    char desc[256];
+    snprintf(desc, sizeof desc,
+             "Getis-Ord Gi* of %s over %g m cells, distance band %g m (cells in the study area)",
+             ctx->job->groups[g].name, grid->cell_m, r->grid_band_m);
+    hs_gpkg_layer *l;
+    hs_status st = hs_gpkg_layer_create(gp, name, HS_GEOM_POLYGON, desc, fields, NF, &l, err);
+    unsigned char wkb[93];
+    for (size_t row = 0; row < grid->ny && st == HS_OK; row++) {
+        for (size_t col = 0; col < grid->nx && st == HS_OK; col++) {
+            size_t c = row * grid->nx + col;
+            if (!ctx->gi_mask[c])
+                continue;
+            hs_value v[NF];
+            v[0] = (hs_value){.i = (int64_t)c};
+            v[1] = (hs_value){.i = (int64_t)r->grid_gi.value[c]};
+            gi_values(&r->grid_gi, c, v + 2);
+            cell_wkb(grid, row, col, wkb);
+            st = hs_gpkg_layer_add(l, v, 0, 0, wkb, sizeof wkb, err);
+        }
+    }
+    return st == HS_OK ? hs_gpkg_layer_finish(l, err) : st;
+}
+
 hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
 {
     const hs_job *job = ctx->job;
@@ -135,6 +241,18 @@ hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
         st = style_layer(gp, &styled,
                          &(hs_style_info){.layer = "wards", .max_count = (double)max},
                          HS_QGIS_VECTOR, err);
+    }
+    for (size_t g = 0; g < job->ngroups && st == HS_OK; g++) {
+        char layer[96];
+        snprintf(layer, sizeof layer, "wards_%s", names[g]);
+        st = write_wards_gi(gp, ctx, g, layer, err);
+        if (st == HS_OK)
+            st = style_layer(gp, &styled, &(hs_style_info){.layer = layer}, HS_QGIS_VECTOR, err);
+        snprintf(layer, sizeof layer, "grid_%s", names[g]);
+        if (st == HS_OK)
+            st = write_grid_gi(gp, ctx, g, layer, err);
+        if (st == HS_OK)
+            st = style_layer(gp, &styled, &(hs_style_info){.layer = layer}, HS_QGIS_VECTOR, err);
     }
     if (st == HS_OK)
         st = write_hotspot_areas(gp, ctx, err);

@@ -40,8 +40,8 @@ static hs_status group_points(const hs_incidents *t, size_t g, double **x, doubl
 }
 
 /* mask[c] = 1 when the centre of cell c lies in a ward. */
-static hs_status study_mask(const hs_wards *w, const hs_grid *g, unsigned char **mask,
-                            hs_error *err)
+hs_status hs_study_mask(const hs_wards *w, const hs_grid *g, unsigned char **mask,
+                        hs_error *err)
 {
     size_t n = hs_grid_size(g);
     double *cx = malloc(n * sizeof *cx), *cy = malloc(n * sizeof *cy);
@@ -278,7 +278,7 @@ hs_status hs_stage_surfaces(hs_run_ctx *ctx, hs_error *err)
     st = hs_grid_aligned(w->xmin, w->ymin, w->xmax, w->ymax, pad, job->kde_cell_m, 0,
                          &ctx->kde_grid, err);
     if (st == HS_OK)
-        st = study_mask(w, &ctx->kde_grid, &ctx->kde_mask, err);
+        st = hs_study_mask(w, &ctx->kde_grid, &ctx->kde_mask, err);
     if (st != HS_OK) {
         hs_error_prefix(err, "KDE grid of %g m cells over the wards", job->kde_cell_m);
         return st;
@@ -296,7 +296,7 @@ hs_status hs_stage_surfaces(hs_run_ctx *ctx, hs_error *err)
     st = hs_grid_aligned(w->xmin, w->ymin, w->xmax, w->ymax, 0.0, job->patrol_cell_m, 0,
                          &ctx->patrol_grid, err);
     if (st == HS_OK)
-        st = study_mask(w, &ctx->patrol_grid, &ctx->patrol_mask, err);
+        st = hs_study_mask(w, &ctx->patrol_grid, &ctx->patrol_mask, err);
     for (size_t g = 0; g < job->ngroups && st == HS_OK; g++) {
         st = patrol_of_group(ctx, g, err);
         if (st != HS_OK)
@@ -332,6 +332,9 @@ void hs_group_results_free(hs_run_ctx *ctx)
         free(r->patrol_wkb);
         free(r->patrol_wkb_size);
         free(r->patrol);
+        hs_gi_arrays_free(&r->ward_gi);
+        hs_gi_arrays_free(&r->grid_gi);
+        free(r->ward_rate);
         memset(r, 0, sizeof *r);
     }
 }

@@ -280,7 +280,7 @@ hs_status hs_gpkg_write_incidents(hs_gpkg *g, const hs_incidents *t, const hs_wa
             snprintf(idbuf, sizeof idbuf, "%s#%lld", src->name, (long long)t->source_row[i]);
             id = idbuf;
         }
-        const char *group = "other";
+        const char *group = ngroups ? "other" : NULL;
         for (size_t k = 0; k < ngroups; k++) {
             if (t->groups[i] & (UINT32_C(1) << k)) {
                 group = group_names[k];
