@@ -82,8 +82,7 @@ static void print_usage(FILE *out)
 static void print_version(void)
 {
     char libs[512];
-    printf("hotspot %s (%s, SpatiaLite loaded at run time)\n", HS_VERSION,
-           hs_versions_libraries(libs, sizeof libs));
+    printf("hotspot %s (%s)\n", HS_VERSION, hs_versions_libraries(libs, sizeof libs));
 }
 
 const hs_command *hs_find_command(const char *name)

@@ -5,6 +5,7 @@
 
 #include "cli/run_ctx.h"
 #include "cli/log.h"
+#include "cli/sha256.h"
 #include "cli/sources.h"
 #include "engine/aggregate.h"
 #include "geo/gpkg.h"
@@ -83,8 +84,11 @@ static hs_status stage_ingest(const hs_job *job, hs_incidents *t, hs_run_info *r
     for (size_t s = 0; s < t->nsources; s++) {
         char key[64];
         snprintf(key, sizeof key, "input.%zu", s + 1);
-        hs_run_info_add(ri, key, "%s (%s, %zu rows, CRS %s)", t->sources[s].path,
-                 t->sources[s].format, t->sources[s].rows, t->sources[s].crs);
+        char sha[65];
+        if (hs_sha256_file(t->sources[s].path, sha) != 0)
+            snprintf(sha, sizeof sha, "unreadable");
+        hs_run_info_add(ri, key, "%s (%s, %zu rows, CRS %s, sha256 %s)", t->sources[s].path,
+                        t->sources[s].format, t->sources[s].rows, t->sources[s].crs, sha);
     }
     double dt = hs_now() - t0;
     hs_log_info("ingest: %zu rows from %zu files in %.2f s", t->n, t->nsources, dt);
@@ -202,6 +206,13 @@ hs_status hs_run_job(const hs_job *job, hs_run_result *res, hs_error *err)
     hs_run_info_add(ri, "version.hotspot", "%s", HS_VERSION);
     hs_run_info_add(ri, "version.libraries", "%s", hs_versions_libraries(libs, sizeof libs));
     hs_run_info_add(ri, "run.threads", "%d", omp_get_max_threads());
+    const char *checked[2] = {job->wards_path, job->gazetteer};
+    static const char *const checked_keys[2] = {"input.wards", "input.gazetteer"};
+    for (int k = 0; k < 2; k++) {
+        char sha[65];
+        if (checked[k][0] && hs_sha256_file(checked[k], sha) == 0)
+            hs_run_info_add(ri, checked_keys[k], "%s (sha256 %s)", checked[k], sha);
+    }
     hs_job_visit(job, visit_param, ri);
 
     st = stage_ingest(job, t, ri, err);

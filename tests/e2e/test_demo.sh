@@ -16,13 +16,20 @@ out=out/demo/hotspots.gpkg
 pass "demo job ran"
 
 info=$(ogrinfo -ro -so "$out")
-for layer in incidents wards geocode_failures run_info; do
-  grep -q "^[0-9]*: $layer" <<<"$info" || fail "layer $layer missing"
+vector_layers="incidents wards wards_asb wards_violence grid_asb grid_violence hotspot_areas patrol_areas"
+for layer in $vector_layers geocode_failures run_info layer_styles; do
+  grep -q "^[0-9]*: $layer " <<<"$info" || fail "layer $layer missing"
 done
-for layer in incidents wards; do
+for layer in $vector_layers; do
   ogrinfo -ro -so "$out" "$layer" | grep -q 'ID\["EPSG",27700\]' || fail "$layer is not EPSG:27700"
 done
-pass "layers present in EPSG:27700"
+for group in asb violence; do
+  gdalinfo "GPKG:$out:kde_$group" | grep -q 'ID\["EPSG",27700\]' || fail "kde_$group is not EPSG:27700"
+  gdalinfo "GPKG:$out:kde_$group" | grep -q 'Type=Float32' || fail "kde_$group is not Float32"
+done
+[ -f out/demo/hotspots.qgs ] || fail "no QGIS project beside the GeoPackage"
+/usr/bin/python3 -m osgeo_utils.samples.validate_gpkg --extra "$out" || fail "GDAL's validator rejects $out"
+pass "layers present in EPSG:27700, rasters Float32, project written, GeoPackage valid"
 
 n_inc=$(sql1 "$out" "SELECT COUNT(*) FROM incidents")
 n_noward=$(sql1 "$out" "SELECT COUNT(*) FROM incidents WHERE ward_code IS NULL")
@@ -49,15 +56,27 @@ asb_inc=$(sql1 "$out" "SELECT COUNT(*) FROM incidents WHERE group_name = 'asb'")
 [ $((asb + vio)) -le "$n_inc" ] || fail "group counts exceed all"
 pass "counts: $rows_in rows = $placed placed + $failed failed + $outside outside"
 
-# Same job at 2 threads: identical layer contents.
-for layer in incidents wards geocode_failures; do dump_layer "$out" "$layer" > "t1_$layer.csv"; done
+# Every layer opens styled in QGIS (headless), and the project shows them all.
+QT_QPA_PLATFORM=offscreen /usr/bin/python3 "$HS_SOURCE_DIR/tests/qgis/check_styles.py" "$out" >qgis.txt 2>&1 ||
+  fail "QGIS check: $(cat qgis.txt)"
+pass "QGIS opens every layer with its default style"
+
+# Same job at 2 threads: identical layer contents and rasters.
+layers="incidents wards wards_asb wards_violence grid_asb grid_violence hotspot_areas patrol_areas geocode_failures"
+dump_rasters() { for g in asb violence; do gdal_translate -q -of AAIGrid "GPKG:$out:kde_$g" "$1_kde_$g.asc"; done; }
+for layer in $layers; do dump_layer "$out" "$layer" > "t1_$layer.csv"; done
+dump_rasters t1
 run_rc "$HOTSPOT" run --threads 2 --no-progress -q
 [ "$RC" -eq 0 ] || fail "second run exited $RC"
-for layer in incidents wards geocode_failures; do
+for layer in $layers; do
   dump_layer "$out" "$layer" > "t2_$layer.csv"
   cmp -s "t1_$layer.csv" "t2_$layer.csv" || fail "layer $layer differs between 1 and 2 threads"
 done
-pass "1 and 2 threads give identical layers"
+dump_rasters t2
+for g in asb violence; do
+  cmp -s "t1_kde_$g.asc" "t2_kde_$g.asc" || fail "raster kde_$g differs between 1 and 2 threads"
+done
+pass "1 and 2 threads give identical layers and rasters"
 
 # Exit codes of DESIGN.md.
 run_rc "$HOTSPOT" --help >/dev/null;        [ "$RC" -eq 0 ] || fail "--help exited $RC"
