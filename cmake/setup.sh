@@ -67,8 +67,7 @@ case "$mode" in
   test-sanitize)
     install_missing $build_pkgs $test_pkgs
     configure_build build-asan -DHS_SANITIZE=address,undefined -DHS_BUILD_BENCHMARKS=OFF
-    # Large real-data tests run in the normal build; under the sanitizers, units and e2e.
-    ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j 2 -LE slow
+    ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j 2
     ;;
   install)
     install_missing $build_pkgs
