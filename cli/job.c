@@ -646,7 +646,7 @@ void hs_job_print_reference(FILE *out)
             last = k->section;
         }
         const char *def = k->def == NULL ? "(required)" : (k->def[0] ? k->def : "(none)");
-        fprintf(out, "  %-16s default %-12s %s\n", k->key, def, k->help);
+        fprintf(out, "  %-18s default %-12s %s\n", k->key, def, k->help);
     }
 }
 

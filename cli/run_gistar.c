@@ -201,6 +201,19 @@ static hs_status grid_gi(hs_run_ctx *ctx, size_t g, const hs_gistar_params *gp, 
     return st;
 }
 
+/* Units significant at alpha (on q with FDR, else p), hot (z > 0) and cold (z < 0). */
+static void count_significant(const hs_gi_arrays *a, int fdr, double alpha, size_t *hot,
+                              size_t *cold)
+{
+    *hot = *cold = 0;
+    for (size_t k = 0; k < a->n; k++) {
+        if (!a->valid[k] || (fdr ? a->q[k] : a->p[k]) >= alpha)
+            continue;
+        *hot += a->z[k] > 0.0;
+        *cold += a->z[k] < 0.0;
+    }
+}
+
 hs_status hs_stage_gistar(hs_run_ctx *ctx, hs_error *err)
 {
     const hs_job *job = ctx->job;
@@ -271,29 +284,24 @@ hs_status hs_stage_gistar(hs_run_ctx *ctx, hs_error *err)
         const hs_group_result *r = &ctx->groups[g];
         const char *name = job->groups[g].name;
         char key[160];
-        size_t hot = 0, cold = 0;
-        for (size_t k = 0; k < r->ward_gi.n; k++) {
-            hot += r->ward_gi.bin[k] > 0;
-            cold += r->ward_gi.bin[k] < 0;
-        }
+        size_t ward_hot, ward_cold, grid_hot, grid_cold;
+        count_significant(&r->ward_gi, job->fdr, job->alpha, &ward_hot, &ward_cold);
+        count_significant(&r->grid_gi, job->fdr, job->alpha, &grid_hot, &grid_cold);
         snprintf(key, sizeof key, "gistar.%s.wards_hot_cold", name);
-        hs_run_info_add(ri, key, "%zu hot, %zu cold of %zu wards", hot, cold, r->ward_gi.n);
+        hs_run_info_add(ri, key, "%zu hot, %zu cold of %zu wards at alpha %g (%s)", ward_hot,
+                        ward_cold, r->ward_gi.n, job->alpha, job->fdr ? "FDR q" : "p");
         snprintf(key, sizeof key, "moran.%s.wards", name);
         hs_run_info_add(ri, key, "I = %.6f, z = %.4f, p = %.6g (randomisation)", r->moran_I,
                         r->moran_z, r->moran_p);
-        size_t ward_hot = hot;
-        hot = cold = 0;
-        for (size_t k = 0; k < r->grid_gi.n; k++) {
-            hot += r->grid_gi.bin[k] > 0;
-            cold += r->grid_gi.bin[k] < 0;
-        }
         snprintf(key, sizeof key, "gistar.%s.grid_band_m", name);
         hs_run_info_add(ri, key, "%.1f", r->grid_band_m);
         snprintf(key, sizeof key, "gistar.%s.grid_hot_cold", name);
-        hs_run_info_add(ri, key, "%zu hot, %zu cold cells", hot, cold);
+        hs_run_info_add(ri, key, "%zu hot, %zu cold cells at alpha %g (%s)", grid_hot,
+                        grid_cold, job->alpha, job->fdr ? "FDR q" : "p");
         hs_log_info("gistar: group %s: %zu hot wards (Moran's I %.3f, z %.2f); grid band %.0f "
-                    "m: %zu hot cells",
-                    name, ward_hot, r->moran_I, r->moran_z, r->grid_band_m, hot);
+                    "m: %zu hot cells (alpha %g)",
+                    name, ward_hot, r->moran_I, r->moran_z, r->grid_band_m, grid_hot,
+                    job->alpha);
     }
     hs_run_info_add(ri, "time.gistar_wards_s", "%.3f", t1 - t0);
     hs_run_info_add(ri, "time.gistar_grid_s", "%.3f", hs_now() - t1);
