@@ -42,6 +42,7 @@ typedef struct hs_group_result {
     double radius_m;            /* KDE bandwidth used */
     float *kde;                 /* density on ctx->kde_grid (nodata outside the study area) */
     double kde_min, kde_max;    /* range of the surface inside the study area */
+    double kde_display_max;     /* 99th percentile of its non-zero cells: maps stretch to it */
     hs_hotarea *areas;          /* hot areas */
     unsigned char **area_wkb;   /* their polygons */
     size_t *area_wkb_size;      /* their sizes */

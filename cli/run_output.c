@@ -9,6 +9,7 @@
 #include "geo/gpkg.h"
 #include "geo/qgis_project.h"
 #include "geo/raster.h"
+#include "geo/report.h"
 #include "geo/styles.h"
 
 #include <math.h>
@@ -34,7 +35,7 @@ static void styled_free(styled_layers *s)
 /* Make the layer's style, store it as its default (vector layers) and remember it for the
  * project. */
 static hs_status style_layer(hs_gpkg *gp, styled_layers *s, const hs_style_info *info,
-                             hs_qgis_kind kind, hs_error *err)
+                             hs_qgis_kind kind, int hidden, hs_error *err)
 {
     if (s->n == sizeof s->layers / sizeof s->layers[0])
         return hs_error_set(err, HS_EINTERNAL, NULL, 0, 0, "too many layers to style");
@@ -49,7 +50,7 @@ static hs_status style_layer(hs_gpkg *gp, styled_layers *s, const hs_style_info 
     size_t k = s->n++;
     snprintf(s->names[k], sizeof s->names[k], "%s", info->layer);
     s->qml[k] = qml;
-    s->layers[k] = (hs_qgis_layer){.name = s->names[k], .kind = kind, .qml = qml};
+    s->layers[k] = (hs_qgis_layer){.name = s->names[k], .kind = kind, .qml = qml, .hidden = hidden};
     return HS_OK;
 }
 
@@ -97,9 +98,12 @@ static hs_status write_patrol_areas(hs_gpkg *gp, const hs_run_ctx *ctx, hs_error
         const hs_group_result *r = &ctx->groups[g];
         for (size_t a = 0; a < r->npatrol && st == HS_OK; a++) {
             const hs_patrol_area *p = &r->patrol[a];
-            hs_value v[6] = {{.s = ctx->job->groups[g].name}, {.i = (int64_t)p->rank},
-                             {.d = p->incidents},             {.d = p->share_pct},
-                             {.d = p->area_km2},              {.d = p->pai}};
+            hs_value v[6] = {{.s = ctx->job->groups[g].name},
+                             {.i = (int64_t)p->rank},
+                             {.d = p->incidents},
+                             {.d = p->share_pct},
+                             {.d = p->area_km2},
+                             {.d = p->pai}};
             st = hs_gpkg_layer_add(l, v, 0, 0, r->patrol_wkb[a], r->patrol_wkb_size[a], err);
         }
     }
@@ -119,14 +123,15 @@ static void gi_values(const hs_gi_arrays *a, size_t i, hs_value *v)
 }
 
 #define HS_GI_FIELDS                                                                               \
-    {"GiZScore", HS_FIELD_REAL, "Getis-Ord Gi* z score"},                                         \
-        {"GiPValue", HS_FIELD_REAL, "Two-sided p of the z score (normal)"},                       \
-        {"GiQValue", HS_FIELD_REAL, "Benjamini-Hochberg false discovery rate q of GiPValue"},     \
-        {"Gi_Bin", HS_FIELD_INT, "3/2/1: hot spot at 99/95/90 % confidence; -1..-3 cold; 0 not " \
-                                 "significant"},                                                  \
-        {"NNeighbors", HS_FIELD_INT, "Neighbours of the unit, not counting itself"},             \
+    {"GiZScore", HS_FIELD_REAL, "Getis-Ord Gi* z score"},                                          \
+        {"GiPValue", HS_FIELD_REAL, "Two-sided p of the z score (normal)"},                        \
+        {"GiQValue", HS_FIELD_REAL, "Benjamini-Hochberg false discovery rate q of GiPValue"},      \
+        {"Gi_Bin", HS_FIELD_INT,                                                                   \
+         "3/2/1: hot spot at 99/95/90 % confidence; -1..-3 cold; 0 not "                           \
+         "significant"},                                                                           \
+        {"NNeighbors", HS_FIELD_INT, "Neighbours of the unit, not counting itself"},               \
     {                                                                                              \
-        "GiPseudoP", HS_FIELD_REAL, "Folded conditional-permutation pseudo p (permutations > 0)" \
+        "GiPseudoP", HS_FIELD_REAL, "Folded conditional-permutation pseudo p (permutations > 0)"   \
     }
 
 static hs_status write_wards_gi(hs_gpkg *gp, const hs_run_ctx *ctx, size_t g, const char *name,
@@ -227,10 +232,10 @@ hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
     /* Vector layers, each with its default style. */
     st = hs_gpkg_write_incidents(gp, &ctx->t, &ctx->w, names, job->ngroups, err);
     if (st == HS_OK)
-        st = style_layer(gp, &styled,
-                         &(hs_style_info){.layer = "incidents", .groups = names,
-                                          .n_groups = job->ngroups},
-                         HS_QGIS_VECTOR, err);
+        st = style_layer(
+            gp, &styled,
+            &(hs_style_info){.layer = "incidents", .groups = names, .n_groups = job->ngroups},
+            HS_QGIS_VECTOR, 1, err);
     if (st == HS_OK)
         st = hs_gpkg_write_wards(gp, &ctx->w, ctx->ward_counts, names, job->ngroups, err);
     if (st == HS_OK) {
@@ -238,52 +243,53 @@ hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
         for (size_t k = 0; k < ctx->w.n; k++)
             if (ctx->ward_counts[k * (1 + job->ngroups)] > max)
                 max = ctx->ward_counts[k * (1 + job->ngroups)];
-        st = style_layer(gp, &styled,
-                         &(hs_style_info){.layer = "wards", .max_count = (double)max},
-                         HS_QGIS_VECTOR, err);
+        st = style_layer(gp, &styled, &(hs_style_info){.layer = "wards", .max_count = (double)max},
+                         HS_QGIS_VECTOR, job->ngroups > 0, err);
     }
     for (size_t g = 0; g < job->ngroups && st == HS_OK; g++) {
         char layer[96];
         snprintf(layer, sizeof layer, "wards_%s", names[g]);
         st = write_wards_gi(gp, ctx, g, layer, err);
         if (st == HS_OK)
-            st = style_layer(gp, &styled, &(hs_style_info){.layer = layer}, HS_QGIS_VECTOR, err);
+            st = style_layer(gp, &styled, &(hs_style_info){.layer = layer}, HS_QGIS_VECTOR, g > 0,
+                             err);
         snprintf(layer, sizeof layer, "grid_%s", names[g]);
         if (st == HS_OK)
             st = write_grid_gi(gp, ctx, g, layer, err);
         if (st == HS_OK)
-            st = style_layer(gp, &styled, &(hs_style_info){.layer = layer}, HS_QGIS_VECTOR, err);
+            st = style_layer(gp, &styled, &(hs_style_info){.layer = layer}, HS_QGIS_VECTOR, 1, err);
     }
     if (st == HS_OK)
         st = write_hotspot_areas(gp, ctx, err);
     if (st == HS_OK)
-        st = style_layer(gp, &styled, &(hs_style_info){.layer = "hotspot_areas"},
-                         HS_QGIS_VECTOR, err);
+        st = style_layer(gp, &styled, &(hs_style_info){.layer = "hotspot_areas"}, HS_QGIS_VECTOR, 0,
+                         err);
     if (st == HS_OK)
         st = write_patrol_areas(gp, ctx, err);
     if (st == HS_OK)
-        st = style_layer(gp, &styled, &(hs_style_info){.layer = "patrol_areas"},
-                         HS_QGIS_VECTOR, err);
+        st = style_layer(gp, &styled, &(hs_style_info){.layer = "patrol_areas"}, HS_QGIS_VECTOR, 0,
+                         err);
     if (st == HS_OK)
         st = hs_gpkg_write_failures(gp, &ctx->t, err);
     if (st == HS_OK)
-        st = style_layer(gp, &styled, &(hs_style_info){.layer = "geocode_failures"},
-                         HS_QGIS_VECTOR, err);
+        st = style_layer(gp, &styled, &(hs_style_info){.layer = "geocode_failures"}, HS_QGIS_VECTOR,
+                         0, err);
     /* Raster styles live only in the project (QGIS 3.22 ignores them in layer_styles). */
     char kde_names[HS_JOB_MAX_GROUPS][96];
     for (size_t g = 0; g < job->ngroups && st == HS_OK; g++) {
         snprintf(kde_names[g], sizeof kde_names[g], "kde_%s", names[g]);
         st = style_layer(gp, &styled,
-                         &(hs_style_info){.layer = kde_names[g], .min = ctx->groups[g].kde_min,
-                                          .max = ctx->groups[g].kde_max},
-                         HS_QGIS_RASTER, err);
+                         &(hs_style_info){.layer = kde_names[g],
+                                          .min = ctx->groups[g].kde_min,
+                                          .max = ctx->groups[g].kde_display_max},
+                         HS_QGIS_RASTER, g > 0, err);
     }
     if (st == HS_OK)
         st = hs_gpkg_write_run_info(gp, (const char *const *)ctx->info.keys,
                                     (const char *const *)ctx->info.values, ctx->info.n, err);
     if (st == HS_OK)
-        st = style_layer(gp, &styled, &(hs_style_info){.layer = "run_info"}, HS_QGIS_VECTOR,
-                         err);
+        st =
+            style_layer(gp, &styled, &(hs_style_info){.layer = "run_info"}, HS_QGIS_VECTOR, 0, err);
     /* The project, stored inside (it names the rasters added below). */
     char title[256];
     snprintf(title, sizeof title, "hotspot: %s", job->name);
@@ -295,8 +301,8 @@ hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
                                            : (long)strlen(gpkg_name)),
              gpkg_name);
     if (st == HS_OK)
-        st = hs_qgis_project_xml(gpkg_name, job->crs, title, styled.layers, styled.n, &project,
-                                 err);
+        st =
+            hs_qgis_project_xml(gpkg_name, job->crs, title, styled.layers, styled.n, &project, err);
     if (st == HS_OK)
         st = hs_qgis_project_store(hs_gpkg_dataset(gp), project_name, project, err);
     if (st == HS_OK)
@@ -304,8 +310,8 @@ hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
     /* Rasters go in by path once the vector dataset is closed. */
     for (size_t g = 0; g < job->ngroups && st == HS_OK; g++) {
         char desc[256];
-        snprintf(desc, sizeof desc, "Kernel density of %s, %s kernel, r = %.0f m, %s",
-                 names[g], job->kde_kernel, ctx->groups[g].radius_m,
+        snprintf(desc, sizeof desc, "Kernel density of %s, %s kernel, r = %.0f m, %s", names[g],
+                 job->kde_kernel, ctx->groups[g].radius_m,
                  strcmp(job->kde_scale, "raw") == 0 ? "raw sum" : "incidents per km2");
         st = hs_raster_append_gpkg(hs_gpkg_temp_path(gp), kde_names[g], desc, &ctx->kde_grid,
                                    ctx->groups[g].kde, HS_KDE_NODATA, job->crs, err);
@@ -326,6 +332,16 @@ hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
         st = hs_qgis_project_save(qgs, project, err);
         if (st == HS_OK)
             hs_log_info("write: %s and %s in %.2f s", job->output, qgs, hs_now() - t0);
+    }
+    /* The planners' report beside them, read back from the committed GeoPackage. */
+    if (st == HS_OK) {
+        char html[4200];
+        snprintf(html, sizeof html, "%.*s/%s.html", (int)(slash ? slash - job->output : 1),
+                 slash ? job->output : ".", project_name);
+        double t1 = hs_now();
+        st = hs_report_write(job->output, html, NULL, err);
+        if (st == HS_OK)
+            hs_log_info("report: %s in %.2f s", html, hs_now() - t1);
     }
     styled_free(&styled);
     free(project);

@@ -14,8 +14,8 @@
 #include <strings.h>
 
 /* The group's placed incidents as arrays (caller frees x; y and w live in the same block). */
-static hs_status group_points(const hs_incidents *t, size_t g, double **x, double **y,
-                              double **w, size_t *n)
+static hs_status group_points(const hs_incidents *t, size_t g, double **x, double **y, double **w,
+                              size_t *n)
 {
     size_t m = 0;
     for (size_t i = 0; i < t->n; i++)
@@ -40,8 +40,7 @@ static hs_status group_points(const hs_incidents *t, size_t g, double **x, doubl
 }
 
 /* mask[c] = 1 when the centre of cell c lies in a ward. */
-hs_status hs_study_mask(const hs_wards *w, const hs_grid *g, unsigned char **mask,
-                        hs_error *err)
+hs_status hs_study_mask(const hs_wards *w, const hs_grid *g, unsigned char **mask, hs_error *err)
 {
     size_t n = hs_grid_size(g);
     double *cx = malloc(n * sizeof *cx), *cy = malloc(n * sizeof *cy);
@@ -119,8 +118,7 @@ static hs_status surface_of_group(hs_run_ctx *ctx, size_t g, const hs_kde_params
         /* Nothing to smooth: an all-zero surface (nodata outside the study area). */
         for (size_t c = 0; c < cells; c++)
             r->kde[c] = (job->kde_mask && !ctx->kde_mask[c]) ? HS_KDE_NODATA : 0.0f;
-        hs_log_warn("group %s has no placed incidents: its surface is empty",
-                    job->groups[g].name);
+        hs_log_warn("group %s has no placed incidents: its surface is empty", job->groups[g].name);
         goto done;
     }
     hs_kde_params p = *base;
@@ -141,6 +139,18 @@ static hs_status surface_of_group(hs_run_ctx *ctx, size_t g, const hs_kde_params
     }
     if (!isfinite(r->kde_min))
         r->kde_min = r->kde_max = 0.0;
+    /* Maps stretch to the 99th percentile of the non-zero cells, not the maximum: a few
+     * stacked police.uk snap points make peaks that would leave the rest of the surface
+     * invisible. */
+    hs_hotarea_params top1 = hs_hotarea_params_default();
+    top1.rule = HS_HOTAREA_TOP_PERCENT;
+    top1.top_percent = 1.0;
+    float p99;
+    if (hs_hotarea_threshold(&top1, r->kde, cells, HS_KDE_NODATA, &p99, NULL, NULL) == HS_OK &&
+        isfinite(p99) && p99 > 0.0f)
+        r->kde_display_max = (double)p99;
+    else
+        r->kde_display_max = r->kde_max;
     /* Hot areas. */
     float min_hot;
     size_t nonzero;
@@ -197,8 +207,7 @@ static hs_status patrol_of_group(hs_run_ctx *ctx, size_t g, hs_error *err)
     }
     if (st == HS_OK) {
         const double top[3] = {1.0, 5.0, 10.0};
-        st = hs_patrol_concentration(pg, values, ctx->patrol_mask, top, 3, r->concentration,
-                                     err);
+        st = hs_patrol_concentration(pg, values, ctx->patrol_mask, top, 3, r->concentration, err);
     }
     size_t na = 0;
     if (st == HS_OK && pp.areas > 0) {
@@ -216,8 +225,7 @@ static hs_status patrol_of_group(hs_run_ctx *ctx, size_t g, hs_error *err)
         if (!r->patrol_wkb || !r->patrol_wkb_size)
             st = HS_ENOMEM;
         if (st == HS_OK)
-            st = hs_raster_polygonize_labels(pg, rank, na, r->patrol_wkb, r->patrol_wkb_size,
-                                             err);
+            st = hs_raster_polygonize_labels(pg, rank, na, r->patrol_wkb, r->patrol_wkb_size, err);
         if (st == HS_OK)
             r->npatrol = na;
     }
@@ -305,15 +313,14 @@ hs_status hs_stage_surfaces(hs_run_ctx *ctx, hs_error *err)
         char key[128];
         static const char *const names[3] = {"top1pct", "top5pct", "top10pct"};
         for (int k = 0; k < 3; k++) {
-            snprintf(key, sizeof key, "concentration.%s.%s_cells_share_pct",
-                     job->groups[g].name, names[k]);
+            snprintf(key, sizeof key, "concentration.%s.%s_cells_share_pct", job->groups[g].name,
+                     names[k]);
             hs_run_info_add(ri, key, "%.2f", r->concentration[k]);
         }
     }
     if (st == HS_OK) {
         hs_log_info("patrol: up to %d areas of <= %g km2 per group from %g m cells, in %.2f s",
-                    job->patrol_areas, job->patrol_max_area_km2, job->patrol_cell_m,
-                    hs_now() - t1);
+                    job->patrol_areas, job->patrol_max_area_km2, job->patrol_cell_m, hs_now() - t1);
         hs_run_info_add(ri, "time.patrol_s", "%.3f", hs_now() - t1);
     }
     return st;

@@ -28,10 +28,12 @@ int hs_qgis_layer_order(const char *name, hs_qgis_kind kind)
         const char *name; /* exact name, or prefix when it ends in '_' */
         int order;        /* drawing position, 0 = top */
     } known[] = {{"incidents", 0}, {"patrol_areas", 1},    {"hotspot_areas", 2},
-                 {"grid_", 3},     {"wards_", 4},          {"wards", 5},
-                 {"run_info", 7},  {"geocode_failures", 7}};
+                 {"grid_", 4},     {"wards_", 5},          {"wards", 6},
+                 {"run_info", 8},  {"geocode_failures", 8}};
+    /* The KDE ramp is transparent at low densities: drawn above the polygon fills (Gi*
+     * wards and grid cells), it shows the heat and the classes under it at once. */
     if (kind == HS_QGIS_RASTER)
-        return 8;
+        return 3;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         size_t n = strlen(known[i].name);
         int prefix = known[i].name[n - 1] == '_';
@@ -39,7 +41,7 @@ int hs_qgis_layer_order(const char *name, hs_qgis_kind kind)
                    : strcmp(name, known[i].name) == 0)
             return known[i].order;
     }
-    return 6;
+    return 7;
 }
 
 /* ---- pieces of the document ------------------------------------------------------------ */
@@ -179,8 +181,9 @@ static void tree_layer(hs_xmlbuf *out, const char *gpkg_name, const hs_qgis_laye
     hs_xmlbuf_escaped(out, l->name);
     hs_xmlbuf_puts(out, "\" source=\"");
     datasource(out, gpkg_name, l);
-    hs_xmlbuf_printf(out, "\" providerKey=\"%s\" checked=\"Qt::Checked\" expanded=\"%d\"/>\n",
-                     l->kind == HS_QGIS_RASTER ? "gdal" : "ogr", l->kind == HS_QGIS_VECTOR);
+    hs_xmlbuf_printf(out, "\" providerKey=\"%s\" checked=\"Qt::%s\" expanded=\"%d\"/>\n",
+                     l->kind == HS_QGIS_RASTER ? "gdal" : "ogr",
+                     l->hidden ? "Unchecked" : "Checked", l->kind == HS_QGIS_VECTOR);
 }
 
 static hs_status map_layer(hs_xmlbuf *out, const char *gpkg_name, const hs_qgis_layer *l,

@@ -30,6 +30,7 @@ typedef struct hs_qgis_layer {
     const char *name;  /* table name in the GeoPackage */
     hs_qgis_kind kind; /* vector or raster */
     const char *qml;   /* style document to embed (hs_style_qml), or NULL for QGIS's default */
+    int hidden;        /* 1: listed but unchecked (not drawn) when the project opens */
 } hs_qgis_layer;
 
 /* Place of a layer in the drawing order (0 = top), from its name as in DESIGN.md. */

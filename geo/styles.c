@@ -438,7 +438,8 @@ static hs_status style_areas(const char *data_dir, style_kind kind, char **qml, 
     hs_style_var hot[] = {{"LINE_COLOR", "165,15,21,255"},
                           {"FILL_COLOR", "165,15,21,40"},
                           {"LINE_WIDTH", "0.6"},
-                          {"LABEL", "\"group_name\" || ' ' || \"method\""}};
+                          {"LABEL", "\"group_name\" || ' hot area, PAI ' || "
+                                           "to_string(round(\"pai\"))"}};
     hs_style_var patrol[] = {{"LINE_COLOR", "20,40,120,255"},
                              {"FILL_COLOR", "0,0,0,0"},
                              {"LINE_WIDTH", "0.9"},

@@ -143,8 +143,10 @@ def check_project(label, uri, crs, tables):
     if "incidents" in order and order[0] != "incidents":
         fail("%s: incidents should be drawn on top, order is %s" % (label, order))
     kde = [i for i, n in enumerate(order) if n.startswith("kde_")]
-    if kde and kde[0] != len(order) - len(kde):
-        fail("%s: KDE rasters should be at the bottom, order is %s" % (label, order))
+    fills = [i for i, n in enumerate(order) if n.startswith(("wards", "grid_"))]
+    if kde and fills and max(kde) > min(fills):
+        fail("%s: KDE rasters should be drawn above the ward and grid fills, order is %s"
+             % (label, order))
 
 
 def main():

@@ -154,12 +154,12 @@ static void test_layer_order(void **state)
     assert_int_equal(hs_qgis_layer_order("incidents", HS_QGIS_VECTOR), 0);
     assert_int_equal(hs_qgis_layer_order("patrol_areas", HS_QGIS_VECTOR), 1);
     assert_int_equal(hs_qgis_layer_order("hotspot_areas", HS_QGIS_VECTOR), 2);
-    assert_int_equal(hs_qgis_layer_order("grid_asb", HS_QGIS_VECTOR), 3);
-    assert_int_equal(hs_qgis_layer_order("wards_asb", HS_QGIS_VECTOR), 4);
-    assert_int_equal(hs_qgis_layer_order("wards", HS_QGIS_VECTOR), 5);
-    assert_int_equal(hs_qgis_layer_order("wards_", HS_QGIS_VECTOR), 6);
-    assert_int_equal(hs_qgis_layer_order("run_info", HS_QGIS_VECTOR), 7);
-    assert_int_equal(hs_qgis_layer_order("kde_asb", HS_QGIS_RASTER), 8);
+    assert_int_equal(hs_qgis_layer_order("kde_asb", HS_QGIS_RASTER), 3);
+    assert_int_equal(hs_qgis_layer_order("grid_asb", HS_QGIS_VECTOR), 4);
+    assert_int_equal(hs_qgis_layer_order("wards_asb", HS_QGIS_VECTOR), 5);
+    assert_int_equal(hs_qgis_layer_order("wards", HS_QGIS_VECTOR), 6);
+    assert_int_equal(hs_qgis_layer_order("wards_", HS_QGIS_VECTOR), 7);
+    assert_int_equal(hs_qgis_layer_order("run_info", HS_QGIS_VECTOR), 8);
 }
 
 static const char *after(const char *hay, const char *needle)
@@ -185,10 +185,10 @@ static void test_project_xml(void **state)
     assert_int_equal(
         hs_qgis_project_xml("out & co.gpkg", "EPSG:27700", "hotspots", layers, 4, &xml, &err),
         HS_OK);
-    /* Tree order: incidents, patrol_areas, wards, kde_asb. */
+    /* Tree order: incidents, patrol_areas, kde_asb (above the fills), wards. */
     const char *t = after(xml, "<layer-tree-group>");
     const char *a = after(t, "name=\"incidents\""), *b = after(t, "name=\"patrol_areas\"");
-    const char *c = after(t, "name=\"wards\""), *d = after(t, "name=\"kde_asb\"");
+    const char *c = after(t, "name=\"kde_asb\""), *d = after(t, "name=\"wards\"");
     assert_true(a < b && b < c && c < d);
     after(xml, "<datasource>./out &amp; co.gpkg|layername=incidents</datasource>");
     after(xml, "<datasource>GPKG:./out &amp; co.gpkg:kde_asb</datasource>");

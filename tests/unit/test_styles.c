@@ -180,7 +180,9 @@ static void test_incidents_kde_areas_styles(void **state)
     free(qml);
     hs_style_info hot = {.layer = "hotspot_areas"};
     qml = style_of(&hot);
-    assert_non_null(strstr(qml, "&quot;method&quot;"));
+    /* Hot areas are labelled with their group and PAI. */
+    assert_non_null(strstr(qml, "&quot;group_name&quot; || &apos; hot area, PAI &apos;"));
+    assert_non_null(strstr(qml, "round(&quot;pai&quot;)"));
     free(qml);
 
     /* Attribute tables get no style. */
