@@ -142,7 +142,7 @@ int hs_cmd_geocode(int argc, char **argv)
     if (st == HS_OK)
         st = hs_place_by_coordinates(&t, o->crs, &ps, &err);
     if (st == HS_OK)
-        st = hs_locate_by_text(&t, o->gazetteer, o->crs, &ls, &err);
+        st = hs_locate_by_text(&t, o->gazetteer, o->crs, NULL, &ls, &err);
     if (st == HS_OK && o->wards) {
         hs_wards_params wp = {.layer = o->ward_layer, .code_field = o->ward_code, .crs = o->crs};
         st = hs_wards_read(o->wards, &wp, &w, &err);

@@ -5,6 +5,7 @@
 #include "cli/job.h"
 #include "cli/log.h"
 #include "cli/run.h"
+#include "cli/signals.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -68,6 +69,35 @@ static int locate_demo(char *job, size_t n, char *base, size_t nb)
     return hs_path_exists(job);
 }
 
+/* The closing summary on stderr (quiet under -q): what came in, what was placed, the top
+ * wards of each group, where the outputs are, how long it took. */
+static void print_summary(const hs_job *job, const hs_run_result *r)
+{
+    if (hs_log_get_level() == HS_LOG_QUIET)
+        return;
+    FILE *e = stderr;
+    fprintf(e, "\nhotspot: %s finished in %.1f s\n", job->name, r->seconds);
+    fprintf(e, "  read        %zu rows: %zu new (geocoded now, %zu from the cache), %zu already "
+               "stored\n",
+            r->rows_read, r->rows_new, r->cache_hits, r->rows_known);
+    fprintf(e, "  analysed    %zu incidents: %zu placed in the study area, %zu failed, %zu "
+               "outside\n",
+            r->rows_in, r->rows_placed, r->rows_failed, r->rows_outside);
+    fprintf(e, "  hit rate    %.1f%% (placed / (placed + failed); minimum %.0f%%)\n",
+            100.0 * r->hit_rate, 100.0 * job->min_hit_rate);
+    for (size_t g = 0; g < r->ngroups; g++) {
+        fprintf(e, "  %-11s top wards: %s, %s, %s\n", job->groups[g].name, r->top_wards[g][0],
+                r->top_wards[g][1], r->top_wards[g][2]);
+    }
+    char base[4096];
+    const char *dot = strrchr(r->output, '.');
+    snprintf(base, sizeof base, "%.*s", (int)(dot ? dot - r->output : (long)strlen(r->output)),
+             r->output);
+    fprintf(e, "  output      %s\n              %s.qgs (QGIS project)\n              %s.html "
+               "(report)\n",
+            r->output, base, base);
+}
+
 int hs_cmd_run(int argc, char **argv)
 {
     const hs_command *self = hs_find_command("run");
@@ -122,26 +152,36 @@ int hs_cmd_run(int argc, char **argv)
         return hs_exit_code(st);
     }
     hs_log_info("job %s (%s), %d threads", job->name, job_path, omp_get_max_threads());
-    hs_run_result res;
-    st = hs_run_job(job, &res, &err);
+    st = hs_signals_install(hs_log_get_level() != HS_LOG_QUIET, &err);
     if (st != HS_OK) {
         hs_log_hs_error(&err, st);
-        hs_log_error("the job failed; %s was not changed", job->output);
         free(job);
         return hs_exit_code(st);
     }
-    hs_log_info("done: %zu rows in, %zu placed, %zu failed, %zu outside the study area; hit "
-                "rate %.1f%%",
-                res.rows_in, res.rows_placed, res.rows_failed, res.rows_outside,
-                100.0 * res.hit_rate);
-    printf("%s\n", res.output);
+    hs_run_result *res = malloc(sizeof *res);
+    st = res ? hs_run_job(job, res, &err) : HS_ENOMEM;
+    hs_signals_restore();
+    if (st != HS_OK) {
+        hs_log_hs_error(&err, st);
+        if (st != HS_ECANCELLED && st != HS_EBUSY)
+            hs_log_error("the job failed; %s was not changed", job->output);
+        int sig = hs_cancel_signal();
+        free(res);
+        free(job);
+        if (st == HS_ECANCELLED)
+            return 128 + (sig ? sig : 15);
+        return hs_exit_code(st);
+    }
+    print_summary(job, res);
+    printf("%s\n", res->output);
     int rc = HS_EXIT_OK;
-    if (res.hit_rate < job->min_hit_rate) {
+    if (res->hit_rate < job->min_hit_rate) {
         hs_log_error("geocoding hit rate %.1f%% is below the job's minimum %.1f%% "
                      "(min_hit_rate); see the geocode_failures layer",
-                     100.0 * res.hit_rate, 100.0 * job->min_hit_rate);
+                     100.0 * res->hit_rate, 100.0 * job->min_hit_rate);
         rc = HS_EXIT_LOW_HIT_RATE;
     }
+    free(res);
     free(job);
     return rc;
 }

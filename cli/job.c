@@ -539,6 +539,45 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     return 1;
 }
 
+/* Remove "." segments and "dir/.." pairs from a path, lexically ("data/demo/../../out/x" ->
+ * "out/x"); leading ".." of a relative path stay. In place. */
+static void normalize_path(char *path)
+{
+    char *seg[512];
+    size_t nseg = 0;
+    int absolute = path[0] == '/';
+    char *save = NULL;
+    char copy[8192];
+    snprintf(copy, sizeof copy, "%s", path);
+    for (char *tok = strtok_r(copy, "/", &save); tok && nseg < 512; tok = strtok_r(NULL, "/", &save)) {
+        if (strcmp(tok, ".") == 0)
+            continue;
+        if (strcmp(tok, "..") == 0 && nseg > 0 && strcmp(seg[nseg - 1], "..") != 0) {
+            nseg--;
+            continue;
+        }
+        if (strcmp(tok, "..") == 0 && absolute)
+            continue;
+        seg[nseg++] = tok;
+    }
+    char out[8192];
+    size_t o = 0;
+    out[0] = '\0';
+    if (absolute)
+        out[o++] = '/';
+    for (size_t k = 0; k < nseg; k++) {
+        int w = snprintf(out + o, sizeof out - o, "%s%s", k ? "/" : "", seg[k]);
+        if (w < 0 || (size_t)w >= sizeof out - o)
+            return;
+        o += (size_t)w;
+    }
+    if (o == 0)
+        snprintf(out, sizeof out, ".");
+    else
+        out[o] = '\0';
+    memcpy(path, out, strlen(out) + 1);
+}
+
 /* Resolve a relative path against dir, in place. */
 static hs_status resolve(char *path, size_t size, const char *dir, const char *file,
                          const char *what)
@@ -552,6 +591,7 @@ static hs_status resolve(char *path, size_t size, const char *dir, const char *f
     (void)file;
     (void)what;
     memcpy(path, buf, (size_t)n + 1);
+    normalize_path(path);
     return HS_OK;
 }
 

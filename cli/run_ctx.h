@@ -75,6 +75,7 @@ typedef struct hs_run_ctx {
     unsigned char *patrol_mask; /* patrol cells whose centre lies in a ward */
     hs_group_result groups[HS_JOB_MAX_GROUPS]; /* per group */
     hs_run_info info;           /* run_info rows */
+    char min_month[8];          /* first month of the analysis window; "" = all */
 } hs_run_ctx;
 
 /* mask[c] = 1 when the centre of cell c of g lies in a ward (cli/run_surfaces.c). */

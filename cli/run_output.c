@@ -4,6 +4,7 @@
  * beside it. */
 #include "cli/datadir.h"
 #include "cli/log.h"
+#include "cli/signals.h"
 #include "cli/run_ctx.h"
 #include "engine/kde.h"
 #include "geo/gpkg.h"
@@ -321,6 +322,13 @@ hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
         styled_free(&styled);
         free(project);
         return st;
+    }
+    /* The last safe point: after this the new file replaces the old one. */
+    if (hs_cancel_requested()) {
+        hs_gpkg_abort(gp);
+        styled_free(&styled);
+        free(project);
+        return HS_ECANCELLED;
     }
     st = hs_gpkg_commit(gp, err);
     /* The .qgs beside the GeoPackage, written after it so that it never names a file that

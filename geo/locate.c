@@ -79,7 +79,7 @@ static int is_police(const hs_incidents *t, size_t i)
 }
 
 hs_status hs_locate_by_text(hs_incidents *t, const char *gazetteer_path, const char *job_crs,
-                            hs_locate_stats *stats, hs_error *err)
+                            const hs_locate_hooks *hooks, hs_locate_stats *stats, hs_error *err)
 {
     memset(stats, 0, sizeof *stats);
     size_t *idx = malloc((t->n ? t->n : 1) * sizeof *idx);
@@ -123,8 +123,10 @@ hs_status hs_locate_by_text(hs_incidents *t, const char *gazetteer_path, const c
         st = HS_ENOMEM;
         goto done;
     }
+    hs_locate_hooks no_hooks = {0};
+    const hs_locate_hooks *hk = hooks ? hooks : &no_hooks;
 #pragma omp parallel default(none) shared(t, idx, n, res, gazetteer_path, setup_failed,         \
-                                              row_st) reduction(+ : hits)
+                                              row_st, hk) reduction(+ : hits)
     {
         hs_geocoder *gc = NULL;
         hs_error terr;
@@ -138,6 +140,12 @@ hs_status hs_locate_by_text(hs_incidents *t, const char *gazetteer_path, const c
                 row_st[k] = HS_EDEP;
                 continue;
             }
+            if (k % 256 == 0 && hk->cancelled && hk->cancelled()) {
+                row_st[k] = HS_ECANCELLED;
+                continue;
+            }
+            if (k % 256 == 255 && hk->progress)
+                hk->progress(hk->user, 256);
             size_t i = idx[k];
             int police = is_police(t, i);
             const char *text = hs_incidents_str(t, t->location, i);
@@ -167,7 +175,9 @@ hs_status hs_locate_by_text(hs_incidents *t, const char *gazetteer_path, const c
                           "could not open the gazetteer on every thread");
     }
     for (size_t k = 0; k < n && st == HS_OK; k++) {
-        if (row_st[k] != HS_OK) {
+        if (row_st[k] == HS_ECANCELLED) {
+            st = HS_ECANCELLED;
+        } else if (row_st[k] != HS_OK) {
             st = hs_error_set(err, row_st[k], gazetteer_path, 0, 0,
                               "the gazetteer could not be read while geocoding row %lld of %s",
                               (long long)t->source_row[idx[k]],

@@ -24,14 +24,21 @@ typedef struct hs_locate_stats {
     size_t by_method[7];/* placed rows per hs_method */
 } hs_locate_stats;
 
+/* Optional callbacks of a long geocoding pass. */
+typedef struct hs_locate_hooks {
+    int (*cancelled)(void);                 /* nonzero: stop (HS_ECANCELLED); any thread */
+    void (*progress)(void *user, size_t n); /* n more rows geocoded; any thread */
+    void *user;                             /* passed to progress */
+} hs_locate_hooks;
+
 /* Geocode the table's pending and rejected-coordinates rows with the gazetteer at
  * gazetteer_path (NULL or "": none; such rows fail with "no coordinates and no gazetteer
  * configured"), placing them in job_crs (the gazetteer is in EPSG:27700; other job CRSs are
  * reached with PROJ). Every row leaves this function PLACED or FAILED (or as it came, when
  * already placed or failed for another reason). Fails with the gazetteer's HS_EDATA (wrong or
- * unreadable file), HS_EDEP, HS_ENOMEM. */
+ * unreadable file), HS_EDEP, HS_ENOMEM, HS_ECANCELLED. hooks may be NULL. */
 hs_status hs_locate_by_text(hs_incidents *t, const char *gazetteer_path, const char *job_crs,
-                            hs_locate_stats *stats, hs_error *err);
+                            const hs_locate_hooks *hooks, hs_locate_stats *stats, hs_error *err);
 
 /* 1 when a failed row's reason says its coordinates were unusable (the text may place it). */
 int hs_locate_is_retryable(const char *reason);
