@@ -176,10 +176,10 @@ static void test_project_xml(void **state)
     const char *qml = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<!-- c -->\n"
                       "<qgis version=\"3.22.16\" styleCategories=\"Symbology\" "
                       "labelsEnabled=\"1\"><renderer-v2 type=\"x\"/></qgis>\n";
-    hs_qgis_layer layers[] = {{"kde_asb", HS_QGIS_RASTER, NULL},
-                              {"wards", HS_QGIS_VECTOR, NULL},
-                              {"incidents", HS_QGIS_VECTOR, qml},
-                              {"patrol_areas", HS_QGIS_VECTOR, NULL}};
+    hs_qgis_layer layers[] = {{"kde_asb", HS_QGIS_RASTER, NULL, 0},
+                              {"wards", HS_QGIS_VECTOR, NULL, 1},
+                              {"incidents", HS_QGIS_VECTOR, qml, 0},
+                              {"patrol_areas", HS_QGIS_VECTOR, NULL, 0}};
     char *xml = NULL;
     hs_error err;
     assert_int_equal(
@@ -190,6 +190,12 @@ static void test_project_xml(void **state)
     const char *a = after(t, "name=\"incidents\""), *b = after(t, "name=\"patrol_areas\"");
     const char *c = after(t, "name=\"kde_asb\""), *d = after(t, "name=\"wards\"");
     assert_true(a < b && b < c && c < d);
+    /* Hidden layers are listed unchecked, the others checked. */
+    const char *wards_node = strstr(t, "name=\"wards\"");
+    assert_non_null(wards_node);
+    assert_true(strstr(wards_node, "Qt::Unchecked") < strstr(wards_node, "/>"));
+    const char *inc_node = strstr(t, "name=\"incidents\"");
+    assert_true(strstr(inc_node, "Qt::Checked") < strstr(inc_node, "/>"));
     after(xml, "<datasource>./out &amp; co.gpkg|layername=incidents</datasource>");
     after(xml, "<datasource>GPKG:./out &amp; co.gpkg:kde_asb</datasource>");
     after(xml, "<authid>EPSG:27700</authid>");
@@ -226,12 +232,12 @@ static void write_styled_project(void)
         assert_int_equal(hs_style_qml(DATA_DIR, &info, &qml[n], &err), HS_OK);
         if (qml[n] != NULL && hs_style_write_default(ds, tables[i].name, qml[n], &err) != HS_OK)
             fail_msg("%s", err.what);
-        layers[n] = (hs_qgis_layer){tables[i].name, HS_QGIS_VECTOR, qml[n]};
+        layers[n] = (hs_qgis_layer){tables[i].name, HS_QGIS_VECTOR, qml[n], 0};
         n++;
     }
     hs_style_info kde = {.layer = "kde_asb", .min = 0, .max = 150};
     assert_int_equal(hs_style_qml(DATA_DIR, &kde, &qml[n], &err), HS_OK);
-    layers[n] = (hs_qgis_layer){"kde_asb", HS_QGIS_RASTER, qml[n]};
+    layers[n] = (hs_qgis_layer){"kde_asb", HS_QGIS_RASTER, qml[n], 0};
     n++;
     /* Stored twice: the second replaces the first. */
     for (int round = 0; round < 2; round++) {
