@@ -4,6 +4,7 @@
  * beside it. */
 #include "cli/datadir.h"
 #include "cli/log.h"
+#include "cli/progress.h"
 #include "cli/signals.h"
 #include "cli/run_ctx.h"
 #include "engine/kde.h"
@@ -216,6 +217,13 @@ static hs_status write_grid_gi(hs_gpkg *gp, const hs_run_ctx *ctx, size_t g, con
     return st == HS_OK ? hs_gpkg_layer_finish(l, err) : st;
 }
 
+static void write_progress(void *user, size_t n)
+{
+    hs_progress *p = user;
+    hs_progress_add(p, n);
+    hs_progress_draw(p);
+}
+
 hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
 {
     const hs_job *job = ctx->job;
@@ -230,6 +238,13 @@ hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
     hs_status st = hs_gpkg_create(job->output, job->crs, &gp, err);
     if (st != HS_OK)
         return st;
+    /* Progress in features: incidents, failures and the grid cells dominate. */
+    size_t features = ctx->t.n;
+    for (size_t c = 0; c < hs_grid_size(&ctx->gi_grid); c++)
+        features += job->ngroups * (ctx->gi_mask[c] != 0);
+    hs_progress prog;
+    hs_progress_begin(&prog, "write", features);
+    hs_gpkg_set_progress(gp, write_progress, &prog);
     /* Vector layers, each with its default style. */
     st = hs_gpkg_write_incidents(gp, &ctx->t, &ctx->w, names, job->ngroups, err);
     if (st == HS_OK)
@@ -318,12 +333,14 @@ hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
                                    ctx->groups[g].kde, HS_KDE_NODATA, job->crs, err);
     }
     if (st != HS_OK) {
+        hs_progress_clear(&prog);
         hs_gpkg_abort(gp);
         styled_free(&styled);
         free(project);
         return st;
     }
     /* The last safe point: after this the new file replaces the old one. */
+    hs_progress_clear(&prog);
     if (hs_cancel_requested()) {
         hs_gpkg_abort(gp);
         styled_free(&styled);
@@ -338,6 +355,7 @@ hs_status hs_stage_output(hs_run_ctx *ctx, hs_error *err)
         snprintf(qgs, sizeof qgs, "%.*s/%s.qgs", (int)(slash ? slash - job->output : 1),
                  slash ? job->output : ".", project_name);
         st = hs_qgis_project_save(qgs, project, err);
+        hs_progress_clear(&prog);
         if (st == HS_OK)
             hs_log_info("write: %s and %s in %.2f s", job->output, qgs, hs_now() - t0);
     }

@@ -22,6 +22,8 @@ struct hs_gpkg {
     char final_path[4096];         /* target */
     char temp_path[4096];          /* file being written */
     hs_gpkg_layer *open_layer;     /* layer in its transaction, if any */
+    void (*progress)(void *user, size_t n); /* progress callback, or NULL */
+    void *progress_user;           /* its argument */
 };
 
 struct hs_gpkg_layer {
@@ -91,6 +93,12 @@ hs_status hs_gpkg_create(const char *final_path, const char *crs, hs_gpkg **out,
     }
     *out = g;
     return HS_OK;
+}
+
+void hs_gpkg_set_progress(hs_gpkg *g, void (*fn)(void *user, size_t n), void *user)
+{
+    g->progress = fn;
+    g->progress_user = user;
 }
 
 const char *hs_gpkg_temp_path(const hs_gpkg *g)
@@ -218,6 +226,8 @@ hs_status hs_gpkg_layer_add(hs_gpkg_layer *l, const hs_value *values, double x, 
                             "cannot write a feature of layer %s: %s", l->name,
                             CPLGetLastErrorMsg());
     l->added++;
+    if (l->g->progress && l->added % 1024 == 0)
+        l->g->progress(l->g->progress_user, 1024);
     return HS_OK;
 }
 

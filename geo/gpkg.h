@@ -49,6 +49,10 @@ typedef struct hs_value {
  * folder or the temporary file) or HS_EDEP (no GPKG driver). */
 hs_status hs_gpkg_create(const char *final_path, const char *crs, hs_gpkg **out, hs_error *err);
 
+/* Call fn(user, n) as features are written (every 1,024 features, n of them), for progress
+ * bars; NULL removes it. Owner thread only. */
+void hs_gpkg_set_progress(hs_gpkg *g, void (*fn)(void *user, size_t n), void *user);
+
 /* The temporary file being written (for appending rasters after close_dataset). */
 const char *hs_gpkg_temp_path(const hs_gpkg *g);
 /* The target path. */
