@@ -10,6 +10,9 @@
 # and an Rscript doing dnearneigh(0, 150) + nb2listw(include.self(nb), "B") + localG on the
 # same CSV; prints both times and the ratio (target: hotspot >= 50x faster), and checks that
 # the two z columns agree to 1e-9 for every cell (exit 1 otherwise). Needs Rscript with spdep.
+# Environment: REPEATS (hotspot runs, median; default 5), SPDEP_REPEATS (default 1).
+# Prints one line per tool: case, n, threads, median seconds, ratio (spdep / hotspot),
+# checksum (first 16 hex of the SHA-256 of hotspot's out.csv, or of spdep's z column).
 set -euo pipefail
 
 if [[ -z "${HOTSPOT:-}" ]]; then
@@ -50,13 +53,20 @@ BEGIN {
 echo "cells.csv: $(($(wc -l < cells.csv) - 1)) cells"
 
 now() { date +%s.%N; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+REPEATS=${REPEATS:-5}
+SPDEP_REPEATS=${SPDEP_REPEATS:-1}
 
 # ---- hotspot ---------------------------------------------------------------------------------
-rm -f out.csv
-t0=$(now)
-"$HOTSPOT" gistar cells.csv -o out.csv --value count --id id --weights distance:150
-t1=$(now)
-hs_s=$(echo "$t1 - $t0" | bc -l)
+run_hotspot() {
+    rm -f out.csv
+    local t0 t1
+    t0=$(now)
+    "$HOTSPOT" gistar cells.csv -o out.csv --value count --id id --weights distance:150 -q >/dev/null
+    t1=$(now)
+    echo "$t1 - $t0" | bc -l
+}
+hs_s=$(for r in $(seq "$REPEATS"); do run_hotspot; done | median)
 
 # ---- R spdep -----------------------------------------------------------------------------------
 cat > spdep.R <<'RS'
@@ -67,10 +77,14 @@ z <- as.numeric(localG(d$count, nb2listw(include.self(nb), style = "B")))
 write.csv(data.frame(id = d$id, z = sprintf("%.17g", z)), "spdep.csv", row.names = FALSE,
           quote = FALSE)
 RS
-t0=$(now)
-Rscript spdep.R
-t1=$(now)
-r_s=$(echo "$t1 - $t0" | bc -l)
+run_spdep() {
+    local t0 t1
+    t0=$(now)
+    Rscript spdep.R
+    t1=$(now)
+    echo "$t1 - $t0" | bc -l
+}
+r_s=$(for r in $(seq "$SPDEP_REPEATS"); do run_spdep; done | median)
 
 # ---- compare -------------------------------------------------------------------------------
 Rscript -e '
@@ -87,5 +101,9 @@ if (!(d <= 1e-9)) quit(status = 1)
 ' || { echo "bench_gistar_vs_spdep: z columns differ by more than 1e-9" >&2; exit 1; }
 
 ratio=$(echo "$r_s / $hs_s" | bc -l)
-printf 'case=gistar_vs_spdep n=100000 hotspot_s=%.3f spdep_s=%.3f ratio=%.1f target=50 %s\n' \
-    "$hs_s" "$r_s" "$ratio" "$(echo "$ratio >= 50" | bc -l | sed 's/1/met/;s/0/below_target/')"
+sum16() { sha256sum "$1" | cut -c1-16; }
+printf 'case=gistar_hotspot n=100000 threads=%d median_s=%.3f ratio=1.00 checksum=%s runs=%d\n' \
+    "$(nproc)" "$hs_s" "$(sum16 out.csv)" "$REPEATS"
+printf 'case=gistar_spdep n=100000 threads=1 median_s=%.3f ratio=%.1f checksum=%s runs=%d target=50 %s\n' \
+    "$r_s" "$ratio" "$(sum16 spdep.csv)" "$SPDEP_REPEATS" \
+    "$(echo "$ratio >= 50" | bc -l | sed 's/^1$/met/;s/^0$/below_target/')"

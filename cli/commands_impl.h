@@ -44,5 +44,8 @@ int hs_exit_code(hs_status st);
 int hs_cmd_run(int argc, char **argv);
 int hs_cmd_gazetteer(int argc, char **argv);
 int hs_cmd_geocode(int argc, char **argv);
+int hs_cmd_kde(int argc, char **argv);
+int hs_cmd_gistar(int argc, char **argv);
+int hs_cmd_grid(int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef HS_CLI_RUN_CTX_H
 #define HS_CLI_RUN_CTX_H
 
+#include "cli/gi_result.h"
 #include "cli/job.h"
 #include "engine/grid.h"
 #include "engine/hotarea.h"
@@ -23,19 +24,6 @@ typedef struct hs_run_info {
 void hs_run_info_add(hs_run_info *ri, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void hs_run_info_free(hs_run_info *ri);
-
-/* Gi* results for n units (wards or grid cells). */
-typedef struct hs_gi_arrays {
-    size_t n;             /* units (cells for the grid, including those outside the study area) */
-    double *value;        /* the analysed value (count, or rate per 1,000) */
-    double *z;            /* GiZScore */
-    double *p;            /* GiPValue: analytic two-sided normal p of z */
-    double *q;            /* GiQValue: Benjamini-Hochberg q of p */
-    double *pseudo;       /* GiPseudoP (permutations), NULL without */
-    signed char *bin;     /* Gi_Bin */
-    uint32_t *nn;         /* NNeighbors (not counting the unit itself) */
-    unsigned char *valid; /* 1 = statistics defined (0: island, or grid cell outside) */
-} hs_gi_arrays;
 
 /* What the surface stages make for one category group. */
 typedef struct hs_group_result {
@@ -84,7 +72,6 @@ hs_status hs_study_mask(const hs_wards *w, const hs_grid *g, unsigned char **mas
 
 /* Gi* over wards and the fishnet per group, and Moran's I (cli/run_gistar.c). */
 hs_status hs_stage_gistar(hs_run_ctx *ctx, hs_error *err);
-void hs_gi_arrays_free(hs_gi_arrays *a);
 
 /* Stages (cli/run_surfaces.c): KDE, hot areas, patrol areas per group. */
 hs_status hs_stage_surfaces(hs_run_ctx *ctx, hs_error *err);

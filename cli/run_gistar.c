@@ -13,7 +13,6 @@
 #include "engine/aggregate.h"
 #include "engine/gistar.h"
 #include "engine/moran.h"
-#include "engine/multitest.h"
 #include "engine/weights.h"
 #include "geo/contiguity.h"
 
@@ -22,60 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-void hs_gi_arrays_free(hs_gi_arrays *a)
-{
-    free(a->value);
-    free(a->z);
-    free(a->p);
-    free(a->q);
-    free(a->pseudo);
-    free(a->bin);
-    free(a->nn);
-    free(a->valid);
-    memset(a, 0, sizeof *a);
-}
-
-static hs_status gi_alloc(hs_gi_arrays *a, size_t n, int pseudo)
-{
-    size_t m = n ? n : 1;
-    a->n = n;
-    a->value = calloc(m, sizeof *a->value);
-    a->z = calloc(m, sizeof *a->z);
-    a->p = calloc(m, sizeof *a->p);
-    a->q = calloc(m, sizeof *a->q);
-    a->pseudo = pseudo ? calloc(m, sizeof *a->pseudo) : NULL;
-    a->bin = calloc(m, sizeof *a->bin);
-    a->nn = calloc(m, sizeof *a->nn);
-    a->valid = calloc(m, sizeof *a->valid);
-    if (!a->value || !a->z || !a->p || !a->q || (pseudo && !a->pseudo) || !a->bin || !a->nn ||
-        !a->valid)
-        return HS_ENOMEM;
-    return HS_OK;
-}
-
-/* After the engine ran (its p in a->pseudo with permutations, else in a->p): analytic p from
- * z, BH q over the valid units, bins. */
-static hs_status gi_finish(hs_gi_arrays *a, int fdr, hs_error *err)
-{
-    for (size_t i = 0; i < a->n; i++)
-        a->p[i] = a->valid[i] ? erfc(fabs(a->z[i]) / sqrt(2.0)) : 1.0;
-    hs_status st = hs_multitest_bh(a->p, a->valid, a->n, a->q, err);
-    if (st != HS_OK)
-        return st;
-    for (size_t i = 0; i < a->n; i++)
-        a->bin[i] = a->valid[i] ? (signed char)hs_gistar_bin(a->z[i], fdr ? a->q[i] : a->p[i])
-                                : 0;
-    return HS_OK;
-}
-
-static hs_gistar_out engine_out(hs_gi_arrays *a)
-{
-    /* The engine's p goes to pseudo when permutations are asked for; q and bins are redone
-     * by gi_finish on the analytic p. */
-    return (hs_gistar_out){.z = a->z, .p = a->pseudo ? a->pseudo : a->p, .q = a->q,
-                           .bin = a->bin, .n_neighbors = a->nn, .valid = a->valid};
-}
 
 /* The job's ward weights (include self, binary). */
 static hs_status ward_weights(const hs_run_ctx *ctx, hs_weights **w, hs_error *err)
@@ -113,7 +58,7 @@ static hs_status wards_gi(hs_run_ctx *ctx, size_t g, const hs_weights *w,
     hs_group_result *r = &ctx->groups[g];
     size_t n = ctx->w.n;
     hs_gi_arrays *a = &r->ward_gi;
-    hs_status st = gi_alloc(a, n, gp->permutations > 0);
+    hs_status st = hs_gi_arrays_alloc(a, n, gp->permutations > 0);
     r->ward_rate = malloc((n ? n : 1) * sizeof *r->ward_rate);
     if (st != HS_OK || r->ward_rate == NULL)
         return HS_ENOMEM;
@@ -133,11 +78,11 @@ static hs_status wards_gi(hs_run_ctx *ctx, size_t g, const hs_weights *w,
             return st;
         }
     }
-    hs_gistar_out out = engine_out(a);
+    hs_gistar_out out = hs_gi_engine_out(a);
     hs_gistar_summary sum;
     st = hs_gistar_compute(w, a->value, gp, &out, &sum, err);
     if (st == HS_OK)
-        st = gi_finish(a, job->fdr, err);
+        st = hs_gi_finish(a, job->fdr, err);
     if (st == HS_OK && sum.zero_variance)
         hs_log_warn("group %s: every ward has the same value: no hot or cold spots (z = 0)",
                     job->groups[g].name);
@@ -159,7 +104,7 @@ static hs_status grid_gi(hs_run_ctx *ctx, size_t g, const hs_gistar_params *gp, 
     const hs_grid *grid = &ctx->gi_grid;
     size_t cells = hs_grid_size(grid);
     hs_gi_arrays *a = &r->grid_gi;
-    hs_status st = gi_alloc(a, cells, gp->permutations > 0);
+    hs_status st = hs_gi_arrays_alloc(a, cells, gp->permutations > 0);
     uint8_t *include = malloc(ctx->t.n ? ctx->t.n : 1);
     if (st != HS_OK || include == NULL) {
         free(include);
@@ -194,24 +139,11 @@ static hs_status grid_gi(hs_run_ctx *ctx, size_t g, const hs_gistar_params *gp, 
                     r->grid_band_m,
                     peak ? "first peak of Moran's I z" : "no peak: the band with the largest z");
     }
-    hs_gistar_out out = engine_out(a);
+    hs_gistar_out out = hs_gi_engine_out(a);
     st = hs_gistar_grid(grid, a->value, ctx->gi_mask, r->grid_band_m, gp, &out, NULL, err);
     if (st == HS_OK)
-        st = gi_finish(a, job->fdr, err);
+        st = hs_gi_finish(a, job->fdr, err);
     return st;
-}
-
-/* Units significant at alpha (on q with FDR, else p), hot (z > 0) and cold (z < 0). */
-static void count_significant(const hs_gi_arrays *a, int fdr, double alpha, size_t *hot,
-                              size_t *cold)
-{
-    *hot = *cold = 0;
-    for (size_t k = 0; k < a->n; k++) {
-        if (!a->valid[k] || (fdr ? a->q[k] : a->p[k]) >= alpha)
-            continue;
-        *hot += a->z[k] > 0.0;
-        *cold += a->z[k] < 0.0;
-    }
 }
 
 hs_status hs_stage_gistar(hs_run_ctx *ctx, hs_error *err)
@@ -285,8 +217,8 @@ hs_status hs_stage_gistar(hs_run_ctx *ctx, hs_error *err)
         const char *name = job->groups[g].name;
         char key[160];
         size_t ward_hot, ward_cold, grid_hot, grid_cold;
-        count_significant(&r->ward_gi, job->fdr, job->alpha, &ward_hot, &ward_cold);
-        count_significant(&r->grid_gi, job->fdr, job->alpha, &grid_hot, &grid_cold);
+        hs_gi_count(&r->ward_gi, job->alpha, job->fdr, &ward_hot, &ward_cold);
+        hs_gi_count(&r->grid_gi, job->alpha, job->fdr, &grid_hot, &grid_cold);
         snprintf(key, sizeof key, "gistar.%s.wards_hot_cold", name);
         hs_run_info_add(ri, key, "%zu hot, %zu cold of %zu wards at alpha %g (%s)", ward_hot,
                         ward_cold, r->ward_gi.n, job->alpha, job->fdr ? "FDR q" : "p");

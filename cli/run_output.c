@@ -112,40 +112,16 @@ static hs_status write_patrol_areas(hs_gpkg *gp, const hs_run_ctx *ctx, hs_error
     return st == HS_OK ? hs_gpkg_layer_finish(l, err) : st;
 }
 
-/* The Gi* fields of DESIGN.md for unit i (values v[first..first+6]). */
-static void gi_values(const hs_gi_arrays *a, size_t i, hs_value *v)
-{
-    int null = !a->valid[i];
-    v[0] = (hs_value){.d = a->z[i], .is_null = null};
-    v[1] = (hs_value){.d = a->p[i], .is_null = null};
-    v[2] = (hs_value){.d = a->q[i], .is_null = null};
-    v[3] = (hs_value){.i = a->bin[i], .is_null = null};
-    v[4] = (hs_value){.i = a->nn[i]};
-    v[5] = (hs_value){.d = a->pseudo ? a->pseudo[i] : 0.0, .is_null = null || !a->pseudo};
-}
-
-#define HS_GI_FIELDS                                                                               \
-    {"GiZScore", HS_FIELD_REAL, "Getis-Ord Gi* z score"},                                          \
-        {"GiPValue", HS_FIELD_REAL, "Two-sided p of the z score (normal)"},                        \
-        {"GiQValue", HS_FIELD_REAL, "Benjamini-Hochberg false discovery rate q of GiPValue"},      \
-        {"Gi_Bin", HS_FIELD_INT,                                                                   \
-         "3/2/1: hot spot at 99/95/90 % confidence; -1..-3 cold; 0 not "                           \
-         "significant"},                                                                           \
-        {"NNeighbors", HS_FIELD_INT, "Neighbours of the unit, not counting itself"},               \
-    {                                                                                              \
-        "GiPseudoP", HS_FIELD_REAL, "Folded conditional-permutation pseudo p (permutations > 0)"   \
-    }
-
 static hs_status write_wards_gi(hs_gpkg *gp, const hs_run_ctx *ctx, size_t g, const char *name,
                                 hs_error *err)
 {
-    static const hs_field_def fields[] = {
+    enum { NF = 4 + HS_GI_NFIELDS };
+    hs_field_def fields[NF] = {
         {"ward_code", HS_FIELD_STRING, "Ward code"},
         {"ward_name", HS_FIELD_STRING, "Ward name"},
         {"n", HS_FIELD_INT, "Incidents of the group in the ward"},
-        {"rate_per_1000", HS_FIELD_REAL, "Incidents per 1,000 residents"},
-        HS_GI_FIELDS};
-    enum { NF = sizeof fields / sizeof fields[0] };
+        {"rate_per_1000", HS_FIELD_REAL, "Incidents per 1,000 residents"}};
+    memcpy(fields + 4, hs_gi_fields, sizeof hs_gi_fields);
     const hs_group_result *r = &ctx->groups[g];
     char desc[256];
     snprintf(desc, sizeof desc, "Getis-Ord Gi* of %s over wards (%s weights, %s)",
@@ -160,7 +136,7 @@ static hs_status write_wards_gi(hs_gpkg *gp, const hs_run_ctx *ctx, size_t g, co
         v[3] = (hs_value){.d = r->ward_rate ? r->ward_rate[k] : 0.0,
                           .is_null = !r->ward_rate || isnan(r->ward_rate[k])};
         if (r->ward_gi.n == ctx->w.n) {
-            gi_values(&r->ward_gi, k, v + 4);
+            hs_gi_values(&r->ward_gi, k, v + 4);
         } else {
             for (size_t f = 4; f < NF; f++)
                 v[f] = (hs_value){.is_null = 1};
@@ -170,28 +146,14 @@ static hs_status write_wards_gi(hs_gpkg *gp, const hs_run_ctx *ctx, size_t g, co
     return st == HS_OK ? hs_gpkg_layer_finish(l, err) : st;
 }
 
-/* ISO WKB of the square of grid cell (row, col): a polygon of one ring of 5 points. */
-static void cell_wkb(const hs_grid *g, size_t row, size_t col, unsigned char out[93])
-{
-    double x0 = g->xmin_m + (double)col * g->cell_m, x1 = x0 + g->cell_m;
-    double y1 = g->ymax_m - (double)row * g->cell_m, y0 = y1 - g->cell_m;
-    const double pts[10] = {x0, y0, x1, y0, x1, y1, x0, y1, x0, y0};
-    const uint32_t type = 3, rings = 1, npts = 5;
-    out[0] = 1; /* little-endian: this code runs on little-endian machines only (x86/ARM) */
-    memcpy(out + 1, &type, 4);
-    memcpy(out + 5, &rings, 4);
-    memcpy(out + 9, &npts, 4);
-    memcpy(out + 13, pts, sizeof pts);
-}
-
 static hs_status write_grid_gi(hs_gpkg *gp, const hs_run_ctx *ctx, size_t g, const char *name,
                                hs_error *err)
 {
-    static const hs_field_def fields[] = {
+    enum { NF = 2 + HS_GI_NFIELDS };
+    hs_field_def fields[NF] = {
         {"cell_id", HS_FIELD_INT, "Cell index: row * columns + column, row 0 north"},
-        {"n", HS_FIELD_INT, "Incidents of the group in the cell"},
-        HS_GI_FIELDS};
-    enum { NF = sizeof fields / sizeof fields[0] };
+        {"n", HS_FIELD_INT, "Incidents of the group in the cell"}};
+    memcpy(fields + 2, hs_gi_fields, sizeof hs_gi_fields);
     const hs_group_result *r = &ctx->groups[g];
     const hs_grid *grid = &ctx->gi_grid;
     char desc[256];
@@ -200,7 +162,7 @@ static hs_status write_grid_gi(hs_gpkg *gp, const hs_run_ctx *ctx, size_t g, con
              ctx->job->groups[g].name, grid->cell_m, r->grid_band_m);
     hs_gpkg_layer *l;
     hs_status st = hs_gpkg_layer_create(gp, name, HS_GEOM_POLYGON, desc, fields, NF, &l, err);
-    unsigned char wkb[93];
+    unsigned char wkb[HS_CELL_WKB_SIZE];
     for (size_t row = 0; row < grid->ny && st == HS_OK; row++) {
         for (size_t col = 0; col < grid->nx && st == HS_OK; col++) {
             size_t c = row * grid->nx + col;
@@ -209,8 +171,8 @@ static hs_status write_grid_gi(hs_gpkg *gp, const hs_run_ctx *ctx, size_t g, con
             hs_value v[NF];
             v[0] = (hs_value){.i = (int64_t)c};
             v[1] = (hs_value){.i = (int64_t)r->grid_gi.value[c]};
-            gi_values(&r->grid_gi, c, v + 2);
-            cell_wkb(grid, row, col, wkb);
+            hs_gi_values(&r->grid_gi, c, v + 2);
+            hs_grid_cell_wkb(grid, row, col, wkb);
             st = hs_gpkg_layer_add(l, v, 0, 0, wkb, sizeof wkb, err);
         }
     }

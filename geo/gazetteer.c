@@ -751,7 +751,9 @@ static double postcode_quality(const postcode_loader *L, char **fd)
     if (L->col_q < 0)
         return 100.0; /* ONSPD without osgrdind: a unit mean */
     double q;
-    if (!parse_number(fd[L->col_q], &q) || q != floor(q))
+    /* Both products use small whole codes (1..9, 10..90): reject anything else before the
+     * cast, which would overflow for values such as 1e20. */
+    if (!parse_number(fd[L->col_q], &q) || q != floor(q) || q < 0.0 || q > 1000.0)
         return -1.0;
     return L->format == HS_PC_ONSPD ? onspd_precision((long)q) : codepoint_precision((long)q);
 }

@@ -479,3 +479,20 @@ void hs_gpkg_abort(hs_gpkg *g)
         OSRDestroySpatialReference(g->srs);
     free(g);
 }
+
+void hs_grid_cell_wkb(const hs_grid *g, size_t row, size_t col, unsigned char out[HS_CELL_WKB_SIZE])
+{
+    const double x0 = g->xmin_m + (double)col * g->cell_m, x1 = x0 + g->cell_m;
+    const double y1 = g->ymax_m - (double)row * g->cell_m, y0 = y1 - g->cell_m;
+    const double ring[10] = {x0, y0, x1, y0, x1, y1, x0, y1, x0, y0};
+    const uint32_t head[3] = {3, 1, 5}; /* polygon, one ring, five points */
+    /* The integers and doubles are copied as the host stores them, so the byte order flag
+     * says the host's order (1 = little-endian, 0 = big-endian). */
+    const uint16_t probe = 1;
+    unsigned char little;
+    memcpy(&little, &probe, 1);
+    _Static_assert(sizeof head == 12 && sizeof ring == 80, "cell WKB layout");
+    out[0] = little;
+    memcpy(out + 1, head, sizeof head);
+    memcpy(out + 13, ring, sizeof ring);
+}

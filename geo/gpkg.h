@@ -9,6 +9,7 @@
 #ifndef HS_GEO_GPKG_H
 #define HS_GEO_GPKG_H
 
+#include "engine/grid.h"
 #include "engine/status.h"
 #include "geo/incidents.h"
 #include "geo/wards.h"
@@ -95,5 +96,12 @@ hs_status hs_make_parent_dirs(const char *path, hs_error *err);
 
 /* Name the temporary sibling of path: "<dir>/.<file>.tmp-<pid><ext>" into buf. */
 void hs_temp_sibling(const char *path, const char *ext, char *buf, size_t n);
+
+/* Size of the ISO WKB of one grid cell square (a polygon of one ring of 5 points). */
+#define HS_CELL_WKB_SIZE 93
+
+/* The ISO WKB (host byte order) of the square of cell (row, col) of g (row 0 north), exterior
+ * ring counter-clockwise, into out. */
+void hs_grid_cell_wkb(const hs_grid *g, size_t row, size_t col, unsigned char out[HS_CELL_WKB_SIZE]);
 
 #endif

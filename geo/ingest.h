@@ -3,8 +3,10 @@
  * police.uk street-level CSVs are recognised by their header and need no mapping; other CSVs
  * are read with a column mapping; anything else is opened with OGR (GeoPackage, Shapefile,
  * GeoJSON, ...) and its point geometry used. CSVs are parsed with libcsv (RFC 4180 quoting,
- * CRLF or LF, a UTF-8 BOM is skipped). Every data row gets a table entry, including malformed
- * ones, which are marked failed with a reason and keep their raw text: no row is dropped.
+ * CRLF or LF, a UTF-8 BOM is skipped), or, while the text holds no quote character, by an
+ * equivalent parallel splitter (csvsplit.h). Every data row gets a table entry, including
+ * malformed ones, which are marked failed with a reason and keep their raw text: no row is
+ * dropped.
  * Invalid UTF-8 is replaced by U+FFFD so that outputs stay valid text.
  * Does not validate or transform coordinates (see transform.h) and does no geocoding.
  * Not thread-safe: one ingest at a time per table.
@@ -29,12 +31,20 @@ typedef struct hs_column_map {
     const char *source_crs; /* CRS of x/y, e.g. "EPSG:4326"; NULL = EPSG:4326 for CSV */
 } hs_column_map;
 
+/* Which tokenizer reads a CSV file. Both give byte-identical tables (test_ingest_paths). */
+typedef enum hs_csv_tokenizer {
+    HS_CSV_AUTO = 0, /* the splitter of csvsplit.h, in parallel over byte ranges, while the
+                        text holds no '"'; libcsv from the first block that holds one */
+    HS_CSV_LIBCSV    /* libcsv for the whole file, on the calling thread (the reference) */
+} hs_csv_tokenizer;
+
 typedef struct hs_ingest_params {
-    hs_column_map map;  /* mapping for non-police.uk sources */
-    const char *layer;  /* OGR layer to read; NULL = the first layer */
+    hs_column_map map;          /* mapping for non-police.uk sources */
+    const char *layer;          /* OGR layer to read; NULL = the first layer */
+    hs_csv_tokenizer tokenizer; /* CSV tokenizer; HS_CSV_AUTO by default */
 } hs_ingest_params;
 
-/* Defaults: no mapping, first layer. */
+/* Defaults: no mapping, first layer, HS_CSV_AUTO. */
 void hs_ingest_params_default(hs_ingest_params *p);
 
 /* Per-call statistics, for logs. */
@@ -50,7 +60,9 @@ int hs_ingest_is_police_header(const char *const *fields, size_t n);
 
 /* Read every row of the file at path into t (appending). Fails with HS_EDATA (unreadable or
  * empty file, no header, a mapped column missing from the header) naming the file and what
- * was expected; rows already appended by earlier calls are untouched. stats may be NULL. */
+ * was expected; rows already appended by earlier calls are untouched. stats may be NULL.
+ * A CSV without quote characters is parsed by OpenMP threads (omp_get_max_threads()); the
+ * table is byte-identical at any thread count. p may be NULL (defaults). */
 hs_status hs_ingest_file(hs_incidents *t, const char *path, const hs_ingest_params *p,
                          hs_ingest_stats *stats, hs_error *err);
 

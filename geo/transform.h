@@ -37,4 +37,37 @@ hs_status hs_crs_area_of_use(const char *crs, double *west, double *south, doubl
 /* 1 when the CRS is geographic (degrees), 0 when projected; -1 when PROJ does not know it. */
 int hs_crs_is_geographic(const char *crs);
 
+/* ---- point memo ------------------------------------------------------------------------
+ * Results remembered per point, keyed by the exact bits of (x, y): police.uk moves every
+ * incident onto one of a fixed set of snap points, so per-point work (PROJ, GEOS) is done
+ * once per distinct point. A memo of 2 n slots or more (at most 65,536) with eight probes;
+ * when a probe window is full a remembered point is forgotten (the caller recomputes it, so
+ * a result never depends on what the memo holds). When fewer than 1 in 8 of a window of
+ * 4,096 look-ups find their point, the points hardly repeat there and the memo pauses (it
+ * would only cost time) for one window's look-ups, then tries again; each further window in
+ * a row that fails doubles the pause (up to 64 windows), a window that succeeds resets it.
+ * One memo per thread: not thread-safe. */
+typedef struct hs_memo_slot {
+    uint64_t x, y;   /* bits of the point; x = UINT64_MAX (a NaN, never a key) when empty */
+    double value[2]; /* the caller's result for it */
+} hs_memo_slot;
+
+typedef struct hs_point_memo {
+    hs_memo_slot *slot; /* the slots */
+    size_t mask;        /* slots - 1 (slots is a power of two) */
+    size_t lookups;     /* look-ups in the current window of 4,096 */
+    size_t hits;        /* of those, found */
+    size_t paused;      /* look-ups left to answer with NULL: points did not repeat */
+    size_t pause;       /* windows the next pause lasts */
+} hs_point_memo;
+
+/* Make an empty memo for a run over about n points. Fails with HS_ENOMEM. */
+hs_status hs_point_memo_init(hs_point_memo *m, size_t n);
+/* Free it; m may be NULL. */
+void hs_point_memo_free(hs_point_memo *m);
+/* The result slot of point (x, y) (neither NaN). *hit = 1 when it holds (x, y)'s result;
+ * else *hit = 0 and the slot now belongs to (x, y): the caller stores the result in it.
+ * NULL (and *hit = 0) while the memo pauses: the caller computes the result itself. */
+double *hs_point_memo_get(hs_point_memo *m, double x, double y, int *hit);
+
 #endif
