@@ -145,7 +145,8 @@ static const char *const common_help =
 static const char *const exit_help =
     "Exit codes: 0 success; 1 internal error; 2 usage or job file; 3 input data; 4 output;\n"
     "5 missing dependency or resource (or the job is already running); 6 the output was\n"
-    "written but the geocoding hit rate is below the job's min_hit_rate.\n";
+    "written but the geocoding hit rate is below the job's min_hit_rate; 130/143 stopped by\n"
+    "SIGINT/SIGTERM (the previous output and the store are left as they were).\n";
 
 static void print_usage(FILE *out)
 {

@@ -175,7 +175,7 @@ void hs_progress_end(hs_progress *p, const char *fmt, ...)
     size_t done = atomic_load_explicit(&p->done, memory_order_relaxed);
     char sdone[32], srate[32], rate[64] = "", detail[512] = "";
     hs_progress_format_count(done, sdone, sizeof sdone);
-    if (elapsed > 0.0)
+    if (elapsed >= 0.01) /* a rate over a few milliseconds says nothing */
         snprintf(rate, sizeof rate, " (%s rows/s)",
                  hs_progress_format_count(rate_of(done, elapsed), srate, sizeof srate));
     if (fmt != NULL) {
