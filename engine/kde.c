@@ -182,6 +182,16 @@ hs_kde_params hs_kde_params_default(void)
     return p;
 }
 
+/* On x86-64 with GCC, the inner loops are also compiled for AVX2 (four doubles a step
+ * instead of SSE2's two) and the loader picks the clone the CPU runs (an ifunc). Only the
+ * vector width differs: every cell adds the same terms in the same order with the same IEEE
+ * operations (AVX2 does not bring FMA contraction), so the rasters are identical on either. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
+#define KDE_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define KDE_SIMD_CLONES
+#endif
+
 /* ---- inner loops: one point over a run of n cells of one row ---------------------------
  * Every cell of the run is strictly inside the cutoff (splat_point trims the run), so the
  * loops have no branch and vectorise. acc: the run's accumulators; dx2: squared x offsets of
@@ -189,7 +199,7 @@ hs_kde_params hs_kde_params_default(void)
  * squared y offset of the row; wrow: the point's weight (times the gaussian y factor for
  * row_gaussian). */
 
-static void row_quartic(double *restrict acc, const double *restrict dx2,
+KDE_SIMD_CLONES static void row_quartic(double *restrict acc, const double *restrict dx2,
                         const double *restrict gx, size_t n, double dy2, double wrow,
                         const kde_plan *k)
 {
@@ -202,7 +212,7 @@ static void row_quartic(double *restrict acc, const double *restrict dx2,
     }
 }
 
-static void row_triweight(double *restrict acc, const double *restrict dx2,
+KDE_SIMD_CLONES static void row_triweight(double *restrict acc, const double *restrict dx2,
                           const double *restrict gx, size_t n, double dy2, double wrow,
                           const kde_plan *k)
 {
@@ -215,7 +225,7 @@ static void row_triweight(double *restrict acc, const double *restrict dx2,
     }
 }
 
-static void row_epanechnikov(double *restrict acc, const double *restrict dx2,
+KDE_SIMD_CLONES static void row_epanechnikov(double *restrict acc, const double *restrict dx2,
                              const double *restrict gx, size_t n, double dy2, double wrow,
                              const kde_plan *k)
 {
@@ -227,7 +237,7 @@ static void row_epanechnikov(double *restrict acc, const double *restrict dx2,
 }
 
 /* Not vectorised: sqrt keeps an errno path under the project's flags (no -fno-math-errno). */
-static void row_triangular(double *restrict acc, const double *restrict dx2,
+KDE_SIMD_CLONES static void row_triangular(double *restrict acc, const double *restrict dx2,
                            const double *restrict gx, size_t n, double dy2, double wrow,
                            const kde_plan *k)
 {
@@ -237,7 +247,7 @@ static void row_triangular(double *restrict acc, const double *restrict dx2,
         acc[i] += wrow * (1.0 - sqrt(dx2[i] + dy2) * s);
 }
 
-static void row_uniform(double *restrict acc, const double *restrict dx2,
+KDE_SIMD_CLONES static void row_uniform(double *restrict acc, const double *restrict dx2,
                         const double *restrict gx, size_t n, double dy2, double wrow,
                         const kde_plan *k)
 {
@@ -252,7 +262,7 @@ static void row_uniform(double *restrict acc, const double *restrict dx2,
 
 /* exp(-(dx^2 + dy^2) / 2r^2) = exp(-dx^2 / 2r^2) * exp(-dy^2 / 2r^2): the x factors gx are
  * computed once per point, the y factor is folded into wrow. */
-static void row_gaussian(double *restrict acc, const double *restrict dx2,
+KDE_SIMD_CLONES static void row_gaussian(double *restrict acc, const double *restrict dx2,
                          const double *restrict gx, size_t n, double dy2, double wrow,
                          const kde_plan *k)
 {
@@ -587,14 +597,27 @@ static kde_tile tile_bounds(const kde_run *run, size_t t)
     return tb;
 }
 
-/* Narrow the run [*ca, *cb) to the cells with dx2 + dy2 < cut2 exactly. dx2 (indexed from
- * base) falls then rises along the row, so those cells are one contiguous run inside. */
-static void trim_run(const double *dx2, size_t base, double dy2, double cut2, size_t *ca,
-                     size_t *cb)
+/* The cells of one row within the cutoff, {c in [a, b) : dx2[c - a] + dy2 < cut2}, form one
+ * run [*ca, *cb) around m, the column nearest the point (dx2 falls then rises along the row,
+ * and adding dy2 keeps that order). The rows of a point are visited in order, so the run only
+ * grows then shrinks: it is moved from the previous row's run by a few steps, without a
+ * square root per row. An empty run is restarted at m. */
+static void row_run(const double *dx2, size_t a, size_t b, size_t m, double dy2, double cut2,
+                    size_t *ca, size_t *cb)
 {
-    while (*ca < *cb && !(dx2[*ca - base] + dy2 < cut2))
+    if (*ca == *cb) {
+        *ca = *cb = m;
+        if (!(dx2[m - a] + dy2 < cut2))
+            return;
+        *cb = m + 1;
+    }
+    while (*ca > a && dx2[*ca - 1 - a] + dy2 < cut2)
+        (*ca)--;
+    while (*cb < b && dx2[*cb - a] + dy2 < cut2)
+        (*cb)++;
+    while (*ca < *cb && !(dx2[*ca - a] + dy2 < cut2))
         (*ca)++;
-    while (*cb > *ca && !(dx2[*cb - 1 - base] + dy2 < cut2))
+    while (*cb > *ca && !(dx2[*cb - 1 - a] + dy2 < cut2))
         (*cb)--;
 }
 
@@ -616,16 +639,24 @@ static void splat_point(const kde_run *run, const kde_tile *tb, double px, doubl
         double dx = run->cx[c] - px;
         dx2[c - a] = dx * dx;
     }
+    /* The column of least dx2: the nearest centre by position, then settled exactly against
+     * its neighbours (dx2 is unimodal along the row, so the least is within one cell). */
+    double near = floor(col_pos + 0.5);
+    size_t m = near <= (double)a ? a : near >= (double)(b - 1) ? b - 1 : (size_t)near;
+    if (m > a && dx2[m - 1 - a] < dx2[m - a])
+        m--;
+    else if (m + 1 < b && dx2[m + 1 - a] < dx2[m - a])
+        m++;
     if (k->kernel == HS_KDE_GAUSSIAN)
         for (size_t c = a; c < b; c++)
             gx[c - a] = exp(-dx2[c - a] * k->inv_2r2);
+    size_t ca = m, cb = m;
     for (size_t r = ra; r < rb; r++) {
         double dy = run->cy[r] - py;
         double dy2 = dy * dy;
-        size_t ca, cb;
-        if (!(dy2 < k->cut2) || !cell_run(col_pos, sqrt(k->cut2 - dy2) / g->cell_m, a, b, &ca, &cb))
+        row_run(dx2, a, b, m, dy2, k->cut2, &ca, &cb);
+        if (ca == cb)
             continue;
-        trim_run(dx2, a, dy2, k->cut2, &ca, &cb);
         double wrow = k->kernel == HS_KDE_GAUSSIAN ? pw * exp(-dy2 * k->inv_2r2) : pw;
         k->row(acc + (r - tb->r0) * run->side + (ca - tb->c0), dx2 + (ca - a), gx + (ca - a),
                cb - ca, dy2, wrow, k);

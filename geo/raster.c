@@ -13,6 +13,8 @@
 #include <gdal.h>
 #include <gdal_alg.h>
 #include <limits.h>
+#include <math.h>
+#include <omp.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <stdio.h>
@@ -96,12 +98,37 @@ static int set_nodata(GDALRasterBandH band, float nodata)
     return has && got == (double)nodata;
 }
 
-/* Statistics are a display aid: a raster without valid cells keeps none, without failing. */
-static void store_statistics(GDALRasterBandH band)
+/* Band statistics (minimum, maximum, mean and population standard deviation of the cells
+ * that are not nodata or NaN, as GDALComputeRasterStatistics defines them), computed from
+ * the array in memory rather than by reading the compressed raster back. They are a display
+ * aid: a raster without valid cells keeps none, without failing. */
+static void store_statistics(GDALRasterBandH band, const float *data, size_t n, float nodata)
 {
-    double mn, mx, mean, sd;
-    if (GDALComputeRasterStatistics(band, FALSE, &mn, &mx, &mean, &sd, NULL, NULL) != CE_None)
+    double mn = HUGE_VAL, mx = -HUGE_VAL, sum = 0.0;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = data[i];
+        if (v == (double)nodata || isnan(v))
+            continue;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        sum += v;
+        count++;
+    }
+    if (count == 0)
+        return;
+    double mean = sum / (double)count, ss = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double v = data[i];
+        if (v == (double)nodata || isnan(v))
+            continue;
+        ss += ((double)v - mean) * ((double)v - mean);
+    }
+    if (GDALSetRasterStatistics(band, mn, mx, mean, sqrt(ss / (double)count)) != CE_None)
         CPLErrorReset();
+    char pct[32];
+    snprintf(pct, sizeof pct, "%.17g", 100.0 * (double)count / (double)n);
+    GDALSetMetadataItem(band, "STATISTICS_VALID_PERCENT", pct, NULL);
 }
 
 /* Create path with driver and options, georeference it, write the floats, store statistics
@@ -128,7 +155,7 @@ static hs_status write_float_raster(const char *driver_name, const char *path,
                           (int)g->ny, GDT_Float32, 0, 0) != CE_None)
         st = gdal_fail(err, HS_EIO, path, "cannot write the raster cells");
     else
-        store_statistics(band);
+        store_statistics(band, data, hs_grid_size(g), nodata);
     CPLErrorReset();
     GDALClose(ds);
     if (st == HS_OK && CPLGetLastErrorType() >= CE_Failure)
@@ -173,7 +200,13 @@ hs_status hs_raster_write_geotiff(const char *path, const hs_grid *g, const floa
     opt = CSLSetNameValue(opt, "BLOCKYSIZE", RASTER_BLOCK);
     opt = CSLSetNameValue(opt, "COMPRESS", "DEFLATE");
     opt = CSLSetNameValue(opt, "PREDICTOR", "3");
+    /* Level 1: about 2 % larger than the default 6 on KDE surfaces, and a third faster. */
+    opt = CSLSetNameValue(opt, "ZLEVEL", "1");
     opt = CSLSetNameValue(opt, "BIGTIFF", "IF_SAFER");
+    /* Tiles are compressed in parallel and written in order: the file does not depend on it. */
+    char threads[16];
+    snprintf(threads, sizeof threads, "%d", omp_get_max_threads());
+    opt = CSLSetNameValue(opt, "NUM_THREADS", threads);
     remove_file(tmp);
     st = write_float_raster("GTiff", tmp, (CSLConstList)opt, g, data, nodata, wkt, err);
     if (st == HS_OK && rename(tmp, path) != 0)
