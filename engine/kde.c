@@ -763,7 +763,12 @@ static void run_setup(kde_run *run, const hs_kde_params *p, const kde_plan *k,
     run->mask = mask;
     run->nodata = p->nodata;
     run->out = density;
-    run->side = p->tile_cells ? p->tile_cells : HS_KDE_TILE_DEFAULT;
+    size_t longer = g->nx > g->ny ? g->nx : g->ny;
+    size_t side = longer / 8;
+    side = side < HS_KDE_TILE_DEFAULT_MIN   ? HS_KDE_TILE_DEFAULT_MIN
+           : side > HS_KDE_TILE_DEFAULT_MAX ? HS_KDE_TILE_DEFAULT_MAX
+                                            : side;
+    run->side = p->tile_cells ? p->tile_cells : side;
     run->ntx = (g->nx + run->side - 1) / run->side;
     run->nty = (g->ny + run->side - 1) / run->side;
     size_t reach = reach_cells(k->cutoff_m, g->cell_m, g->nx + g->ny);

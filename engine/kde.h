@@ -34,8 +34,12 @@
 /* Value written to cells outside the study area (mask == 0). */
 #define HS_KDE_NODATA (-9999.0f)
 
-/* Tile side in cells used when hs_kde_params.tile_cells is 0. */
-#define HS_KDE_TILE_DEFAULT 64
+/* Tile side in cells when hs_kde_params.tile_cells is 0: the grid's longer side / 8, within
+ * [HS_KDE_TILE_DEFAULT_MIN, HS_KDE_TILE_DEFAULT_MAX] (it depends on the grid only, never on
+ * the thread count). Larger tiles visit each point's buckets fewer times; 8 or more tiles a
+ * side keep two or more threads busy. */
+#define HS_KDE_TILE_DEFAULT_MIN 64
+#define HS_KDE_TILE_DEFAULT_MAX 256
 
 typedef enum hs_kde_kernel {
     HS_KDE_QUARTIC = 0,   /* 3/pi (1-u^2)^2, the default */
@@ -66,7 +70,7 @@ typedef struct hs_kde_params {
     size_t max_cells;      /* refuse grids (and edge-correction stencils) with more cells;
                             * 0 = HS_GRID_MAX_CELLS_DEFAULT */
     size_t tile_cells;     /* side of the square output tiles a thread owns, 8..4096 cells;
-                            * 0 = HS_KDE_TILE_DEFAULT. Changes speed and, through the order
+                            * 0 = the default above. Changes speed and, through the order
                             * of the sums, the last bits; never the thread invariance. */
 } hs_kde_params;
 
