@@ -363,28 +363,35 @@ static hs_status setup_columns(csv_layout *lay, const hs_csv_field *f, size_t nf
     }
     static const char *const label[HS_NCOLS] = {"id",      "date",     "category", "x", "y",
                                                 "address", "postcode", "lsoa",     "",  "weight"};
-    if (lay->map != NULL) {
-        const hs_column_map *m = lay->map;
-        const char *given[HS_NCOLS] = {m->id,      m->date,     m->category, m->x, m->y,
-                                       m->address, m->postcode, m->lsoa,     NULL, m->weight};
-        for (int k = 0; k < HS_NCOLS; k++) {
-            if (given[k] == NULL || given[k][0] == '\0')
-                continue;
+    /* Mapped columns are looked up by their exact name (an error when missing); the others
+     * are recognised by their usual names, so mapping one column (say the weight) keeps the
+     * rest detected. x and y go together: mapping either turns their detection off. */
+    const hs_column_map *m = lay->map;
+    const char *given[HS_NCOLS] = {NULL};
+    if (m != NULL) {
+        const char *g[HS_NCOLS] = {m->id,      m->date,     m->category, m->x, m->y,
+                                   m->address, m->postcode, m->lsoa,     NULL, m->weight};
+        memcpy(given, g, sizeof given);
+    }
+    const char *const *autos[HS_NCOLS] = {auto_id,       auto_date,     auto_category,
+                                          auto_x,        auto_y,        auto_address,
+                                          auto_postcode, auto_lsoa,     NULL,
+                                          NULL};
+    int xy_mapped =
+        (given[HS_COL_X] && given[HS_COL_X][0]) || (given[HS_COL_Y] && given[HS_COL_Y][0]);
+    for (int k = 0; k < HS_NCOLS; k++) {
+        if (given[k] != NULL && given[k][0] != '\0') {
             const char *names[] = {given[k], NULL};
             lay->col[k] = find_column(f, nf, names);
             if (lay->col[k] < 0)
                 return hs_error_set(err, HS_EDATA, lay->path, line, 0,
                                     "the header has no column '%s' (mapped as %s)", given[k],
                                     label[k]);
+        } else if (autos[k] != NULL && !(xy_mapped && (k == HS_COL_X || k == HS_COL_Y))) {
+            lay->col[k] = find_column(f, nf, autos[k]);
         }
-    } else {
-        const char *const *autos[HS_NCOLS] = {auto_id,       auto_date,     auto_category,
-                                              auto_x,        auto_y,        auto_address,
-                                              auto_postcode, auto_lsoa,     NULL,
-                                              NULL};
-        for (int k = 0; k < HS_NCOLS; k++)
-            if (autos[k])
-                lay->col[k] = find_column(f, nf, autos[k]);
+    }
+    if (!xy_mapped) {
         lay->x_is_degrees =
             lay->col[HS_COL_X] >= 0 && field_named(f, lay->col[HS_COL_X], degree_names);
         lay->x_is_metres =

@@ -109,6 +109,27 @@ static void test_auto_mapped_csv_with_quoted_newline(void **state)
     hs_incidents_free(&t);
 }
 
+/* Mapping one column (here only the address) keeps the other columns recognised by name:
+ * the postcode, the Easting/Northing pair (and with it British National Grid), the date. */
+static void test_partial_mapping_keeps_detection(void **state)
+{
+    (void)state;
+    hs_incidents t;
+    assert_int_equal(hs_incidents_init(&t), HS_OK);
+    hs_ingest_params p;
+    hs_ingest_params_default(&p);
+    p.map.address = "Address";
+    hs_error err;
+    assert_int_equal(hs_ingest_file(&t, FIXTURE("council_small.csv"), &p, NULL, &err), HS_OK);
+    assert_int_equal(t.n, 3);
+    assert_string_equal(hs_incidents_str(&t, t.postcode, 0), "CT1 2AB");
+    assert_string_equal(hs_incidents_str(&t, t.month, 0), "2025-03");
+    assert_float_equal(t.in_x[2], 615100.0, 0.0);
+    assert_float_equal(t.in_y[2], 157100.0, 0.0);
+    assert_string_equal(t.sources[0].crs, "EPSG:27700");
+    hs_incidents_free(&t);
+}
+
 static void test_mapping_names_missing_column(void **state)
 {
     (void)state;
@@ -187,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_police_header_detection),
         cmocka_unit_test(test_police_rows_all_accounted),
         cmocka_unit_test(test_auto_mapped_csv_with_quoted_newline),
+        cmocka_unit_test(test_partial_mapping_keeps_detection),
         cmocka_unit_test(test_mapping_names_missing_column),
         cmocka_unit_test(test_empty_and_missing_files),
         cmocka_unit_test(test_ogr_geojson_source),
