@@ -329,8 +329,8 @@ static hs_status need_field(char **fields, const char *field, const char *opt, c
                         list);
 }
 
-/* Mapping for a CSV that is not police.uk when --weight or a category column is asked for:
- * geo/ingest then finds only mapped columns, so x/y are mapped here too. */
+/* Mapping for a CSV that is not police.uk when --weight or a category column is asked for
+ * (geo/ingest detects the columns left unmapped; x/y are mapped here to name them). */
 static hs_status map_csv(const char *path, char **fields, const hs_cli_read_params *p,
                          hs_column_map *m, hs_error *err)
 {

@@ -58,21 +58,21 @@ typedef struct kde_buckets {
 
 /* Everything a tile needs; shared read-only by all threads. */
 typedef struct kde_run {
-    const kde_plan *k;          /* kernel plan */
-    const hs_grid *g;           /* output grid */
-    const double *cx;           /* centre x of every column */
-    const double *cy;           /* centre y of every row */
-    const kde_buckets *b;       /* bucketed points */
-    const unsigned char *mask;  /* study-area mask or NULL */
-    const double *stencil;      /* edge correction: raw kernel per cell offset, or NULL */
-    size_t stencil_half;        /* stencil spans -half .. half cells each way */
-    double stencil_total;       /* sum of the whole stencil (fixed order) */
-    size_t side;                /* tile side, cells */
-    size_t ntx;                 /* tiles per grid row */
-    size_t nty;                 /* tiles per grid column */
-    size_t halo;                /* tiles a point's disc can reach beyond its own */
-    float nodata;               /* value for cells outside the mask */
-    float *out;                 /* the density raster */
+    const kde_plan *k;         /* kernel plan */
+    const hs_grid *g;          /* output grid */
+    const double *cx;          /* centre x of every column */
+    const double *cy;          /* centre y of every row */
+    const kde_buckets *b;      /* bucketed points */
+    const unsigned char *mask; /* study-area mask or NULL */
+    const double *stencil;     /* edge correction: raw kernel per cell offset, or NULL */
+    size_t stencil_half;       /* stencil spans -half .. half cells each way */
+    double stencil_total;      /* sum of the whole stencil (fixed order) */
+    size_t side;               /* tile side, cells */
+    size_t ntx;                /* tiles per grid row */
+    size_t nty;                /* tiles per grid column */
+    size_t halo;               /* tiles a point's disc can reach beyond its own */
+    float nodata;              /* value for cells outside the mask */
+    float *out;                /* the density raster */
 } kde_run;
 
 /* ---- kernels ---------------------------------------------------------------------------- */
@@ -187,9 +187,9 @@ hs_kde_params hs_kde_params_default(void)
  * vector width differs: every cell adds the same terms in the same order with the same IEEE
  * operations (AVX2 does not bring FMA contraction), so the rasters are identical on either. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
-#define KDE_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#    define KDE_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
-#define KDE_SIMD_CLONES
+#    define KDE_SIMD_CLONES
 #endif
 
 /* ---- inner loops: one point over a run of n cells of one row ---------------------------
@@ -200,8 +200,8 @@ hs_kde_params hs_kde_params_default(void)
  * row_gaussian). */
 
 KDE_SIMD_CLONES static void row_quartic(double *restrict acc, const double *restrict dx2,
-                        const double *restrict gx, size_t n, double dy2, double wrow,
-                        const kde_plan *k)
+                                        const double *restrict gx, size_t n, double dy2,
+                                        double wrow, const kde_plan *k)
 {
     (void)gx;
     const double s = k->inv_r2;
@@ -213,8 +213,8 @@ KDE_SIMD_CLONES static void row_quartic(double *restrict acc, const double *rest
 }
 
 KDE_SIMD_CLONES static void row_triweight(double *restrict acc, const double *restrict dx2,
-                          const double *restrict gx, size_t n, double dy2, double wrow,
-                          const kde_plan *k)
+                                          const double *restrict gx, size_t n, double dy2,
+                                          double wrow, const kde_plan *k)
 {
     (void)gx;
     const double s = k->inv_r2;
@@ -226,8 +226,8 @@ KDE_SIMD_CLONES static void row_triweight(double *restrict acc, const double *re
 }
 
 KDE_SIMD_CLONES static void row_epanechnikov(double *restrict acc, const double *restrict dx2,
-                             const double *restrict gx, size_t n, double dy2, double wrow,
-                             const kde_plan *k)
+                                             const double *restrict gx, size_t n, double dy2,
+                                             double wrow, const kde_plan *k)
 {
     (void)gx;
     const double s = k->inv_r2;
@@ -236,10 +236,10 @@ KDE_SIMD_CLONES static void row_epanechnikov(double *restrict acc, const double 
         acc[i] += wrow * (1.0 - (dx2[i] + dy2) * s);
 }
 
-/* Not vectorised: sqrt keeps an errno path under the project's flags (no -fno-math-errno). */
+/* A plain loop: the square root per cell (vectorised or not, the same values). */
 KDE_SIMD_CLONES static void row_triangular(double *restrict acc, const double *restrict dx2,
-                           const double *restrict gx, size_t n, double dy2, double wrow,
-                           const kde_plan *k)
+                                           const double *restrict gx, size_t n, double dy2,
+                                           double wrow, const kde_plan *k)
 {
     (void)gx;
     const double s = k->inv_r;
@@ -248,8 +248,8 @@ KDE_SIMD_CLONES static void row_triangular(double *restrict acc, const double *r
 }
 
 KDE_SIMD_CLONES static void row_uniform(double *restrict acc, const double *restrict dx2,
-                        const double *restrict gx, size_t n, double dy2, double wrow,
-                        const kde_plan *k)
+                                        const double *restrict gx, size_t n, double dy2,
+                                        double wrow, const kde_plan *k)
 {
     (void)gx;
     (void)dx2;
@@ -263,8 +263,8 @@ KDE_SIMD_CLONES static void row_uniform(double *restrict acc, const double *rest
 /* exp(-(dx^2 + dy^2) / 2r^2) = exp(-dx^2 / 2r^2) * exp(-dy^2 / 2r^2): the x factors gx are
  * computed once per point, the y factor is folded into wrow. */
 KDE_SIMD_CLONES static void row_gaussian(double *restrict acc, const double *restrict dx2,
-                         const double *restrict gx, size_t n, double dy2, double wrow,
-                         const kde_plan *k)
+                                         const double *restrict gx, size_t n, double dy2,
+                                         double wrow, const kde_plan *k)
 {
     (void)dx2;
     (void)dy2;
@@ -299,14 +299,12 @@ static hs_status check_params(const hs_kde_params *p, hs_error *err)
 {
     if (!(p->radius_m > 0.0) || !isfinite(p->radius_m))
         return hs_error_set(err, HS_EINVAL, NULL, 0, 0,
-                            "KDE radius must be a positive number of metres, got %g",
-                            p->radius_m);
+                            "KDE radius must be a positive number of metres, got %g", p->radius_m);
     if (!kernel_valid(p->kernel))
         return hs_error_set(err, HS_EINVAL, NULL, 0, 0, "unknown KDE kernel code %d",
                             (int)p->kernel);
     if (p->scale != HS_KDE_SCALE_DENSITY && p->scale != HS_KDE_SCALE_RAW)
-        return hs_error_set(err, HS_EINVAL, NULL, 0, 0, "unknown KDE scale code %d",
-                            (int)p->scale);
+        return hs_error_set(err, HS_EINVAL, NULL, 0, 0, "unknown KDE scale code %d", (int)p->scale);
     if (p->tile_cells != 0 && (p->tile_cells < KDE_TILE_MIN || p->tile_cells > KDE_TILE_MAX))
         return hs_error_set(err, HS_EINVAL, NULL, 0, 0,
                             "KDE tile side must be %d..%d cells (or 0 for the default), got %zu",
@@ -374,8 +372,7 @@ hs_status hs_kde_grid_for_points(const hs_kde_params *p, double cell_m, const do
         ymin = fmin(ymin, y[i]);
         ymax = fmax(ymax, y[i]);
     }
-    return hs_grid_aligned(xmin, ymin, xmax, ymax, p->radius_m, cell_m, max_cells_of(p), out,
-                           err);
+    return hs_grid_aligned(xmin, ymin, xmax, ymax, p->radius_m, cell_m, max_cells_of(p), out, err);
 }
 
 /* ---- plan, tiles, buckets --------------------------------------------------------------- */
@@ -390,8 +387,8 @@ static kde_plan make_plan(const hs_kde_params *p)
     k.inv_r = 1.0 / r;
     k.inv_r2 = 1.0 / (r * r);
     k.inv_2r2 = 0.5 / (r * r);
-    k.factor = p->scale == HS_KDE_SCALE_RAW ? 1.0
-                                            : kernel_norm(p->kernel) * KDE_M2_PER_KM2 / (r * r);
+    k.factor =
+        p->scale == HS_KDE_SCALE_RAW ? 1.0 : kernel_norm(p->kernel) * KDE_M2_PER_KM2 / (r * r);
     k.row = kernel_row(p->kernel);
     return k;
 }
@@ -754,8 +751,8 @@ static double *grid_centres(const hs_grid *g, int axis)
     return c;
 }
 
-static void run_setup(kde_run *run, const hs_kde_params *p, const kde_plan *k,
-                           const hs_grid *g, const unsigned char *mask, float *density)
+static void run_setup(kde_run *run, const hs_kde_params *p, const kde_plan *k, const hs_grid *g,
+                      const unsigned char *mask, float *density)
 {
     memset(run, 0, sizeof *run);
     run->k = k;
@@ -775,9 +772,9 @@ static void run_setup(kde_run *run, const hs_kde_params *p, const kde_plan *k,
     run->halo = (reach + run->side - 1) / run->side;
 }
 
-hs_status hs_kde_compute(const hs_kde_params *p, const hs_grid *g, const double *x,
-                         const double *y, const double *w, size_t n, const unsigned char *mask,
-                         float *density, hs_error *err)
+hs_status hs_kde_compute(const hs_kde_params *p, const hs_grid *g, const double *x, const double *y,
+                         const double *w, size_t n, const unsigned char *mask, float *density,
+                         hs_error *err)
 {
     hs_status st = check_params(p, err);
     if (st == HS_OK)
@@ -840,9 +837,9 @@ fail:
 /* ---- default bandwidth ------------------------------------------------------------------ */
 
 typedef struct kde_dist {
-    double d;   /* distance to the (weighted) mean centre, metres */
-    double w;   /* the point's weight */
-    size_t i;   /* input index, the tie-break that makes the order total */
+    double d; /* distance to the (weighted) mean centre, metres */
+    double w; /* the point's weight */
+    size_t i; /* input index, the tie-break that makes the order total */
 } kde_dist;
 
 static int dist_cmp(const void *pa, const void *pb)
@@ -890,8 +887,7 @@ hs_status hs_kde_auto_radius(const double *x, const double *y, const double *w, 
     }
     if (!(sw > 0.0))
         return hs_error_set(err, HS_EDATA, NULL, 0, 0,
-                            "the weights of all %zu points sum to 0; expected a positive total",
-                            n);
+                            "the weights of all %zu points sum to 0; expected a positive total", n);
     double mx = sx / sw, my = sy / sw;
     kde_dist *v = malloc(n * sizeof *v);
     if (v == NULL)

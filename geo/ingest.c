@@ -298,6 +298,8 @@ typedef struct csv_layout {
     int col[HS_NCOLS];         /* header index of each column, -1 = absent */
     int x_is_degrees;          /* the x column is named as a longitude */
     int x_is_metres;           /* the x column is named easting */
+    char x_name[48];           /* header names of the x/y columns, for messages */
+    char y_name[48];
 } csv_layout;
 
 static int police_header_fields(const hs_csv_field *f, size_t n)
@@ -316,6 +318,17 @@ static int find_column(const hs_csv_field *f, size_t n, const char *const *names
     for (size_t k = 0; names[k]; k++)
         for (size_t i = 0; i < n; i++)
             if (name_eq(f[i].s, text_len(&f[i]), names[k]))
+                return (int)i;
+    return -1;
+}
+
+/* As find_column, skipping the columns (of the first 64) marked in taken. */
+static int find_column_free(const hs_csv_field *f, size_t n, const char *const *names,
+                            const unsigned char *taken)
+{
+    for (size_t k = 0; names[k]; k++)
+        for (size_t i = 0; i < n; i++)
+            if (!(i < 64 && taken[i]) && name_eq(f[i].s, text_len(&f[i]), names[k]))
                 return (int)i;
     return -1;
 }
@@ -359,6 +372,8 @@ static hs_status setup_columns(csv_layout *lay, const hs_csv_field *f, size_t nf
         lay->col[HS_COL_LSOA] = 7;
         lay->col[HS_COL_LSOA_NAME] = 8;
         lay->col[HS_COL_CATEGORY] = 9;
+        snprintf(lay->x_name, sizeof lay->x_name, "Longitude");
+        snprintf(lay->y_name, sizeof lay->y_name, "Latitude");
         return HS_OK;
     }
     static const char *const label[HS_NCOLS] = {"id",      "date",     "category", "x", "y",
@@ -379,17 +394,33 @@ static hs_status setup_columns(csv_layout *lay, const hs_csv_field *f, size_t nf
                                           NULL};
     int xy_mapped =
         (given[HS_COL_X] && given[HS_COL_X][0]) || (given[HS_COL_Y] && given[HS_COL_Y][0]);
+    unsigned char taken[64] = {0}; /* header columns already given a role (first 64) */
     for (int k = 0; k < HS_NCOLS; k++) {
-        if (given[k] != NULL && given[k][0] != '\0') {
-            const char *names[] = {given[k], NULL};
-            lay->col[k] = find_column(f, nf, names);
-            if (lay->col[k] < 0)
-                return hs_error_set(err, HS_EDATA, lay->path, line, 0,
-                                    "the header has no column '%s' (mapped as %s)", given[k],
-                                    label[k]);
-        } else if (autos[k] != NULL && !(xy_mapped && (k == HS_COL_X || k == HS_COL_Y))) {
-            lay->col[k] = find_column(f, nf, autos[k]);
-        }
+        if (given[k] == NULL || given[k][0] == '\0')
+            continue;
+        const char *names[] = {given[k], NULL};
+        lay->col[k] = find_column(f, nf, names);
+        if (lay->col[k] < 0)
+            return hs_error_set(err, HS_EDATA, lay->path, line, 0,
+                                "the header has no column '%s' (mapped as %s)", given[k],
+                                label[k]);
+        if (lay->col[k] < 64)
+            taken[lay->col[k]] = 1;
+    }
+    /* Detection never gives a mapped column a second role. */
+    for (int k = 0; k < HS_NCOLS; k++) {
+        if (lay->col[k] >= 0 || autos[k] == NULL ||
+            (xy_mapped && (k == HS_COL_X || k == HS_COL_Y)))
+            continue;
+        int c = find_column_free(f, nf, autos[k], taken);
+        lay->col[k] = c;
+        if (c >= 0 && c < 64)
+            taken[c] = 1;
+    }
+    if (lay->col[HS_COL_X] >= 0 && lay->col[HS_COL_Y] >= 0) {
+        const hs_csv_field *fx = &f[lay->col[HS_COL_X]], *fy = &f[lay->col[HS_COL_Y]];
+        snprintf(lay->x_name, sizeof lay->x_name, "%.*s", (int)text_len(fx), fx->s);
+        snprintf(lay->y_name, sizeof lay->y_name, "%.*s", (int)text_len(fy), fy->s);
     }
     if (!xy_mapped) {
         lay->x_is_degrees =
@@ -543,8 +574,7 @@ static hs_status take_coordinates(const csv_layout *lay, row_sink *k, const hs_c
     int okx = parse_coord(f[kx].s, f[kx].len, &x);
     int oky = parse_coord(f[ky].s, f[ky].len, &y);
     if (!okx || !oky) {
-        const hs_column_map *m = lay->map;
-        const char *name = m ? (okx ? m->y : m->x) : (okx ? "Latitude" : "Longitude");
+        const char *name = okx ? lay->y_name : lay->x_name;
         return fail_field(k, row, &f[okx ? ky : kx], "bad coordinate", name,
                           "is not a finite number");
     }
@@ -1218,8 +1248,8 @@ static hs_status read_csv(hs_incidents *t, const char *path, const hs_ingest_par
         r.file_size = (size_t)sb.st_size;
     r.lay.path = path;
     r.err = err;
-    r.lay.map = (p && (p->map.x || p->map.address || p->map.postcode || p->map.category ||
-                       p->map.weight))
+    r.lay.map = p && (p->map.id || p->map.date || p->map.category || p->map.x || p->map.y ||
+                      p->map.address || p->map.postcode || p->map.lsoa || p->map.weight)
                     ? &p->map
                     : NULL;
     size_t first_row = t->n, pool_len = t->pool.len;

@@ -1,8 +1,9 @@
 /* raster.c - Float32 rasters to GeoTIFF / GeoPackage and label rasters to polygons, with GDAL
  * (see raster.h).
  *
- * Must not compute statistics of its own: band statistics come from
- * GDALComputeRasterStatistics, polygons from GDALPolygonize. GDAL's messages are silenced
+ * Must not do analysis: band statistics (minimum, maximum, mean, standard deviation, as
+ * GDALComputeRasterStatistics defines them) are taken from the array being written, polygons
+ * come from GDALPolygonize. GDAL's messages are silenced
  * (CPLQuietErrorHandler) while these functions run and copied into hs_error instead.
  */
 #include "geo/raster.h"
@@ -127,8 +128,27 @@ static void store_statistics(GDALRasterBandH band, const float *data, size_t n, 
     if (GDALSetRasterStatistics(band, mn, mx, mean, sqrt(ss / (double)count)) != CE_None)
         CPLErrorReset();
     char pct[32];
-    snprintf(pct, sizeof pct, "%.17g", 100.0 * (double)count / (double)n);
+    snprintf(pct, sizeof pct, "%.4g", 100.0 * (double)count / (double)n); /* as GDAL writes it */
     GDALSetMetadataItem(band, "STATISTICS_VALID_PERCENT", pct, NULL);
+}
+
+/* Write the cells one row of blocks at a time, flushing each: the blocks reach the file in
+ * the same order whatever the size of GDAL's block cache (GDAL_CACHEMAX), so the file's bytes
+ * do not depend on the machine. 1 on success. */
+static int write_cells(GDALRasterBandH band, const hs_grid *g, const float *data)
+{
+    int bx = 0, by = 0;
+    GDALGetBlockSize(band, &bx, &by);
+    size_t step = by > 0 ? (size_t)by : g->ny;
+    for (size_t r0 = 0; r0 < g->ny; r0 += step) {
+        size_t rows = g->ny - r0 < step ? g->ny - r0 : step;
+        if (GDALRasterIO(band, GF_Write, 0, (int)r0, (int)g->nx, (int)rows,
+                         (void *)(data + r0 * g->nx), (int)g->nx, (int)rows, GDT_Float32, 0,
+                         0) != CE_None ||
+            GDALFlushRasterCache(band) != CE_None)
+            return 0;
+    }
+    return 1;
 }
 
 /* Create path with driver and options, georeference it, write the floats, store statistics
@@ -151,8 +171,7 @@ static hs_status write_float_raster(const char *driver_name, const char *path,
     if (GDALSetGeoTransform(ds, gt) != CE_None || GDALSetProjection(ds, wkt) != CE_None ||
         !set_nodata(band, nodata))
         st = gdal_fail(err, HS_EIO, path, "cannot georeference the raster or set its nodata");
-    else if (GDALRasterIO(band, GF_Write, 0, 0, (int)g->nx, (int)g->ny, (void *)data, (int)g->nx,
-                          (int)g->ny, GDT_Float32, 0, 0) != CE_None)
+    else if (!write_cells(band, g, data))
         st = gdal_fail(err, HS_EIO, path, "cannot write the raster cells");
     else
         store_statistics(band, data, hs_grid_size(g), nodata);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -130,6 +131,50 @@ static void test_partial_mapping_keeps_detection(void **state)
     hs_incidents_free(&t);
 }
 
+/* A mapping of some columns: messages name the detected columns by their header names, a
+ * mapped column is never detected for a second role, and a mapping of only the date counts. */
+static void test_partial_mapping_roles_and_messages(void **state)
+{
+    (void)state;
+    char path[512];
+    hs_test_tmp("partial.csv", path, sizeof path);
+    const char *csv = "Ref,When,longitude,latitude,Location,severity\n"
+                      "A1,2024-01,abc,51.2,Broad Street,1\n"
+                      "A2,2024-02,1.08,51.28,High Street,2\n";
+    assert_int_equal(hs_test_write(path, csv, strlen(csv)), 0);
+    hs_ingest_params p;
+    hs_ingest_params_default(&p);
+    p.map.weight = "severity";
+    p.map.postcode = "Location";
+    p.map.date = "When";
+    hs_incidents t;
+    assert_int_equal(hs_incidents_init(&t), HS_OK);
+    hs_error err;
+    assert_int_equal(hs_ingest_file(&t, path, &p, NULL, &err), HS_OK);
+    assert_int_equal(t.n, 2);
+    /* Row 1: the bad longitude is named by its header name. */
+    assert_int_equal(t.state[0], HS_ROW_FAILED);
+    const char *why = hs_incidents_str(&t, t.reason, 0);
+    assert_non_null(strstr(why, "longitude 'abc'"));
+    assert_null(strstr(why, "(null)"));
+    /* Row 2: Location is the (mapped) postcode, not also the detected address. */
+    assert_string_equal(hs_incidents_str(&t, t.postcode, 1), "High Street");
+    assert_string_equal(hs_incidents_str(&t, t.location, 1), "");
+    assert_string_equal(hs_incidents_str(&t, t.month, 1), "2024-02");
+    assert_float_equal(t.weight[1], 2.0, 0.0);
+    hs_incidents_free(&t);
+
+    /* Only the date mapped: still a mapping (the month comes from "When"). */
+    hs_ingest_params_default(&p);
+    p.map.date = "When";
+    assert_int_equal(hs_incidents_init(&t), HS_OK);
+    assert_int_equal(hs_ingest_file(&t, path, &p, NULL, &err), HS_OK);
+    assert_string_equal(hs_incidents_str(&t, t.month, 1), "2024-02");
+    assert_string_equal(hs_incidents_str(&t, t.location, 1), "High Street");
+    hs_incidents_free(&t);
+    unlink(path);
+}
+
 static void test_mapping_names_missing_column(void **state)
 {
     (void)state;
@@ -209,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_police_rows_all_accounted),
         cmocka_unit_test(test_auto_mapped_csv_with_quoted_newline),
         cmocka_unit_test(test_partial_mapping_keeps_detection),
+        cmocka_unit_test(test_partial_mapping_roles_and_messages),
         cmocka_unit_test(test_mapping_names_missing_column),
         cmocka_unit_test(test_empty_and_missing_files),
         cmocka_unit_test(test_ogr_geojson_source),
