@@ -356,8 +356,10 @@ static hs_status run_kde(kde_opts *ko, hs_error *err)
         study_km2 += w.area_km2[k];
     double t2 = hs_now();
     if (st == HS_OK) {
-        float mx = 0.0f;
-        for (size_t c = 0; c < hs_grid_size(&g); c++)
+        float mx = 0.0f; /* a maximum is exact in any order: same at any thread count */
+        const size_t ncells = hs_grid_size(&g);
+#pragma omp parallel for simd reduction(max : mx) schedule(static)
+        for (size_t c = 0; c < ncells; c++)
             mx = density[c] > mx ? density[c] : mx;
         hs_log_info("kde: %zu points, %s kernel r = %g m, %zu x %zu cells of %g m, maximum %.6g "
                     "%s",

@@ -99,36 +99,74 @@ static int set_nodata(GDALRasterBandH band, float nodata)
     return has && got == (double)nodata;
 }
 
+/* Cells per chunk of the statistics: partial sums are kept per fixed chunk and added in
+ * chunk order, so the statistics (and the file) do not depend on the thread count. */
+#define STATS_CHUNK 65536
+
+typedef struct stats_part {
+    double min, max, sum, ss; /* of the chunk's valid cells; ss: squares about the mean */
+    size_t count;
+} stats_part;
+
+static int cell_valid(float v, float nodata)
+{
+    return v != nodata && !isnan(v);
+}
+
 /* Band statistics (minimum, maximum, mean and population standard deviation of the cells
  * that are not nodata or NaN, as GDALComputeRasterStatistics defines them), computed from
  * the array in memory rather than by reading the compressed raster back. They are a display
  * aid: a raster without valid cells keeps none, without failing. */
 static void store_statistics(GDALRasterBandH band, const float *data, size_t n, float nodata)
 {
-    double mn = HUGE_VAL, mx = -HUGE_VAL, sum = 0.0;
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++) {
-        double v = data[i];
-        if (v == (double)nodata || isnan(v))
-            continue;
-        mn = v < mn ? v : mn;
-        mx = v > mx ? v : mx;
-        sum += v;
-        count++;
-    }
-    if (count == 0)
+    size_t nchunks = (n + STATS_CHUNK - 1) / STATS_CHUNK;
+    stats_part *part = calloc(nchunks ? nchunks : 1, sizeof *part);
+    if (part == NULL)
         return;
-    double mean = sum / (double)count, ss = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double v = data[i];
-        if (v == (double)nodata || isnan(v))
-            continue;
-        ss += ((double)v - mean) * ((double)v - mean);
+#pragma omp parallel for schedule(static)
+    for (size_t k = 0; k < nchunks; k++) {
+        size_t end = (k + 1) * STATS_CHUNK < n ? (k + 1) * STATS_CHUNK : n;
+        stats_part p = {HUGE_VAL, -HUGE_VAL, 0.0, 0.0, 0};
+        for (size_t i = k * STATS_CHUNK; i < end; i++) {
+            if (!cell_valid(data[i], nodata))
+                continue;
+            double v = data[i];
+            p.min = v < p.min ? v : p.min;
+            p.max = v > p.max ? v : p.max;
+            p.sum += v;
+            p.count++;
+        }
+        part[k] = p;
     }
-    if (GDALSetRasterStatistics(band, mn, mx, mean, sqrt(ss / (double)count)) != CE_None)
+    stats_part all = {HUGE_VAL, -HUGE_VAL, 0.0, 0.0, 0};
+    for (size_t k = 0; k < nchunks; k++) {
+        all.min = part[k].min < all.min ? part[k].min : all.min;
+        all.max = part[k].max > all.max ? part[k].max : all.max;
+        all.sum += part[k].sum;
+        all.count += part[k].count;
+    }
+    if (all.count == 0) {
+        free(part);
+        return;
+    }
+    double mean = all.sum / (double)all.count;
+#pragma omp parallel for schedule(static)
+    for (size_t k = 0; k < nchunks; k++) {
+        size_t end = (k + 1) * STATS_CHUNK < n ? (k + 1) * STATS_CHUNK : n;
+        double ss = 0.0;
+        for (size_t i = k * STATS_CHUNK; i < end; i++)
+            if (cell_valid(data[i], nodata))
+                ss += ((double)data[i] - mean) * ((double)data[i] - mean);
+        part[k].ss = ss;
+    }
+    for (size_t k = 0; k < nchunks; k++)
+        all.ss += part[k].ss;
+    free(part);
+    if (GDALSetRasterStatistics(band, all.min, all.max, mean, sqrt(all.ss / (double)all.count)) !=
+        CE_None)
         CPLErrorReset();
     char pct[32];
-    snprintf(pct, sizeof pct, "%.4g", 100.0 * (double)count / (double)n); /* as GDAL writes it */
+    snprintf(pct, sizeof pct, "%.4g", 100.0 * (double)all.count / (double)n); /* as GDAL writes it */
     GDALSetMetadataItem(band, "STATISTICS_VALID_PERCENT", pct, NULL);
 }
 
