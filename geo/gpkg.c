@@ -10,6 +10,7 @@
 #include <math.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ struct hs_gpkg {
     hs_gpkg_layer *open_layer;     /* layer in its transaction, if any */
     void (*progress)(void *user, size_t n); /* progress callback, or NULL */
     void *progress_user;           /* its argument */
+    int schema_ready;              /* gpkg_data_columns and its extension rows exist */
 };
 
 struct hs_gpkg_layer {
@@ -116,6 +118,67 @@ void *hs_gpkg_dataset(hs_gpkg *g)
     return g->ds;
 }
 
+/* Run one SQL statement on the dataset; 1 on success. */
+static int exec_sql(GDALDatasetH ds, const char *sql)
+{
+    CPLErrorReset();
+    OGRLayerH res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+    if (res != NULL)
+        GDALDatasetReleaseResultSet(ds, res);
+    return CPLGetLastErrorType() < CE_Failure;
+}
+
+/* The GeoPackage schema extension (gpkg_data_columns, gpkg_data_column_constraints, as in
+ * GeoPackage 1.2, section F.9), created once per file: the place for field descriptions. GDAL
+ * 3.6 keeps OGR alternative names out of the file, so hotspot writes them itself. */
+static int ensure_schema(hs_gpkg *g)
+{
+    if (g->schema_ready)
+        return 1;
+    static const char *const ddl[] = {
+        "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, "
+        "column_name TEXT NOT NULL, name TEXT, title TEXT, description TEXT, mime_type TEXT, "
+        "constraint_name TEXT, CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), "
+        "CONSTRAINT gdc_tn UNIQUE (table_name, name))",
+        "CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (constraint_name TEXT NOT NULL, "
+        "constraint_type TEXT NOT NULL, value TEXT, min NUMERIC, min_is_inclusive BOOLEAN, "
+        "max NUMERIC, max_is_inclusive BOOLEAN, description TEXT, "
+        "CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))",
+        "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) "
+        "VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', "
+        "'http://www.geopackage.org/spec121/#extension_schema', 'read-write')",
+        "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) "
+        "VALUES ('gpkg_data_column_constraints', NULL, 'gpkg_schema', "
+        "'http://www.geopackage.org/spec121/#extension_schema', 'read-write')",
+    };
+    for (size_t i = 0; i < sizeof ddl / sizeof ddl[0]; i++)
+        if (!exec_sql(g->ds, ddl[i]))
+            return 0;
+    g->schema_ready = 1;
+    return 1;
+}
+
+/* One gpkg_data_columns row per described field of table name (the description; name and
+ * title left NULL, so readers keep the column name). 1 on success. */
+static int describe_fields(hs_gpkg *g, const char *name, const hs_field_def *fields,
+                           size_t nfields)
+{
+    for (size_t k = 0; k < nfields; k++) {
+        if (fields[k].description == NULL || fields[k].description[0] == '\0')
+            continue;
+        if (!ensure_schema(g))
+            return 0;
+        char *sql = sqlite3_mprintf("INSERT OR REPLACE INTO gpkg_data_columns (table_name, "
+                                    "column_name, description) VALUES (%Q, %Q, %Q)",
+                                    name, fields[k].name, fields[k].description);
+        int ok = sql != NULL && exec_sql(g->ds, sql);
+        sqlite3_free(sql);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
 hs_status hs_gpkg_layer_create(hs_gpkg *g, const char *name, hs_geom_kind kind,
                                const char *description, const hs_field_def *fields,
                                size_t nfields, hs_gpkg_layer **out, hs_error *err)
@@ -163,6 +226,13 @@ hs_status hs_gpkg_layer_create(hs_gpkg *g, const char *name, hs_geom_kind kind,
                                 CPLGetLastErrorMsg());
         }
         types[k] = fields[k].type;
+    }
+    if (!describe_fields(g, name, fields, nfields)) {
+        free(l);
+        free(types);
+        return hs_error_set(err, HS_EIO, g->temp_path, 0, 0,
+                            "cannot store the field descriptions of layer %s: %s", name,
+                            CPLGetLastErrorMsg());
     }
     l->g = g;
     l->layer = layer;

@@ -1,6 +1,6 @@
 /* test_gpkg.c - the atomic GeoPackage writer: a committed file replaces the old one; an
  * aborted write leaves the old file byte-identical and no temporary file behind; layers,
- * NULLs and descriptions come back through OGR. */
+ * NULLs and descriptions come back through OGR; field descriptions in gpkg_data_columns. */
 #include "geo/gpkg.h"
 #include "tests/test_support.h"
 
@@ -88,6 +88,31 @@ static void test_commit_replaces_and_abort_keeps_old(void **state)
     OGR_F_Destroy(f);
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(l);
     assert_string_equal(OSRGetAuthorityCode(srs, NULL), "27700");
+    /* Field descriptions in gpkg_data_columns (GeoPackage schema extension), registered. */
+    OGRLayerH res = GDALDatasetExecuteSQL(
+        ds,
+        "SELECT column_name, description FROM gpkg_data_columns WHERE table_name = 'pts' "
+        "ORDER BY column_name",
+        NULL, NULL);
+    assert_non_null(res);
+    const char *want[3][2] = {{"n", "A count"}, {"name", "A name"}, {"z", "A score"}};
+    for (int k = 0; k < 3; k++) {
+        f = OGR_L_GetNextFeature(res);
+        assert_non_null(f);
+        assert_string_equal(OGR_F_GetFieldAsString(f, 0), want[k][0]);
+        assert_string_equal(OGR_F_GetFieldAsString(f, 1), want[k][1]);
+        OGR_F_Destroy(f);
+    }
+    assert_null(OGR_L_GetNextFeature(res));
+    GDALDatasetReleaseResultSet(ds, res);
+    res = GDALDatasetExecuteSQL(ds,
+                                "SELECT COUNT(*) FROM gpkg_extensions WHERE extension_name = "
+                                "'gpkg_schema' AND column_name IS NULL",
+                                NULL, NULL);
+    f = OGR_L_GetNextFeature(res);
+    assert_int_equal(OGR_F_GetFieldAsInteger(f, 0), 2);
+    OGR_F_Destroy(f);
+    GDALDatasetReleaseResultSet(ds, res);
     GDALClose(ds);
 }
 
