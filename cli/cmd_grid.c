@@ -143,24 +143,17 @@ static hs_status grid_points(const grid_opts *go, hs_incidents *t, hs_cli_xyw *p
 static hs_status choose_band(const hs_grid *g, const double *counts, const unsigned char *mask,
                              double *band_m, hs_error *err)
 {
-    hs_isa_params ip;
-    hs_isa_params_default(&ip);
-    hs_isa_band bands[32];
-    if (ip.n_bands > 32)
-        ip.n_bands = 32;
-    size_t chosen = 0;
-    int peak = 0;
-    hs_status st = hs_moran_incremental_grid(g, counts, mask, &ip, bands, &chosen, &peak, err);
+    hs_gi_band_choice c;
+    hs_status st = hs_gi_auto_band(g, counts, mask, &c, err);
     if (st != HS_OK) {
         hs_error_prefix(err, "--band auto");
         return st;
     }
-    for (size_t b = 0; b < ip.n_bands; b++)
-        hs_log_info("grid: band %8.1f m: Moran's I %.4f, z %8.3f%s", bands[b].band_m,
-                    bands[b].moran.I, bands[b].moran.z, b == chosen ? "  <- chosen" : "");
-    *band_m = bands[chosen].band_m;
-    hs_log_info("grid: band auto = %.1f m (%s)", *band_m,
-                peak ? "first peak of Moran's I z" : "no peak: the band with the largest z");
+    for (size_t b = 0; b < c.n; b++)
+        hs_log_info("grid: band %8.1f m: Moran's I %.4f, z %8.3f%s", c.bands[b].band_m,
+                    c.bands[b].moran.I, c.bands[b].moran.z, b == c.chosen ? "  <- chosen" : "");
+    *band_m = c.bands[c.chosen].band_m;
+    hs_log_info("grid: band auto = %.1f m (%s)", *band_m, hs_gi_band_reason(&c));
     return HS_OK;
 }
 

@@ -94,6 +94,24 @@ void hs_gi_count(const hs_gi_arrays *a, double alpha, int fdr, size_t *hot, size
     }
 }
 
+hs_status hs_gi_auto_band(const hs_grid *g, const double *counts, const unsigned char *mask,
+                          hs_gi_band_choice *c, hs_error *err)
+{
+    hs_isa_params ip;
+    hs_isa_params_default(&ip);
+    if (ip.n_bands > HS_GI_MAX_BANDS)
+        ip.n_bands = HS_GI_MAX_BANDS;
+    c->n = ip.n_bands;
+    c->chosen = 0;
+    c->peak = 0;
+    return hs_moran_incremental_grid(g, counts, mask, &ip, c->bands, &c->chosen, &c->peak, err);
+}
+
+const char *hs_gi_band_reason(const hs_gi_band_choice *c)
+{
+    return c->peak ? "first peak of Moran's I z" : "no peak: the band with the largest z";
+}
+
 const char *hs_moran_verdict(const hs_moran_result *m, double alpha)
 {
     if (m->zero_variance)

@@ -60,6 +60,26 @@ void hs_gi_values(const hs_gi_arrays *a, size_t i, hs_value *v);
  * Gi_Bin: *hot those with z > 0, *cold those with z < 0. */
 void hs_gi_count(const hs_gi_arrays *a, double alpha, int fdr, size_t *hot, size_t *cold);
 
+/* Most bands hs_gi_auto_band tries. */
+#define HS_GI_MAX_BANDS 64
+
+/* A grid distance band chosen by incremental spatial autocorrelation. */
+typedef struct hs_gi_band_choice {
+    hs_isa_band bands[HS_GI_MAX_BANDS]; /* the bands tried, with Moran's I and its z */
+    size_t n;                           /* how many */
+    size_t chosen;                      /* index of the band chosen */
+    int peak;                           /* 1: the first peak of z; 0: no peak, the largest z */
+} hs_gi_band_choice;
+
+/* Choose the grid's distance band for counts over the cells of g inside mask: Moran's I z
+ * over increasing bands with the engine's default parameters (engine/moran), the first peak.
+ * Errors as hs_moran_incremental_grid. */
+hs_status hs_gi_auto_band(const hs_grid *g, const double *counts, const unsigned char *mask,
+                          hs_gi_band_choice *c, hs_error *err);
+
+/* How c's band was chosen, for logs. */
+const char *hs_gi_band_reason(const hs_gi_band_choice *c);
+
 /* The "is there clustering at all?" verdict of a global Moran's I at level alpha (two-sided). */
 const char *hs_moran_verdict(const hs_moran_result *m, double alpha);
 

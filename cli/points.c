@@ -267,10 +267,6 @@ hs_status hs_cli_no_layer(GDALDatasetH ds, const char *path, const char *layer, 
 
 /* Column names recognised for x, y and category when a CSV has to be read with a mapping
  * (geo/ingest recognises the same names only when nothing is mapped). */
-static const char *const x_names[] = {"x", "easting", "longitude", "lon", "long", NULL};
-static const char *const y_names[] = {"y", "northing", "latitude", "lat", NULL};
-static const char *const category_names[] = {"category", "crime type", "crime_type",
-                                             "type",     "offence",    NULL};
 
 /* The field names of the source's layer (CSLDestroy them). HS_EDATA naming the file when it
  * cannot be opened; the layer must exist. */
@@ -329,25 +325,23 @@ static hs_status need_field(char **fields, const char *field, const char *opt, c
                         list);
 }
 
-/* Mapping for a CSV that is not police.uk when --weight or a category column is asked for
- * (geo/ingest detects the columns left unmapped; x/y are mapped here to name them). */
+/* Mapping for a CSV that is not police.uk when --weight or a category column is asked for:
+ * only those are mapped; geo/ingest detects x/y (and their CRS) and the category by name. */
 static hs_status map_csv(const char *path, char **fields, const hs_cli_read_params *p,
                          hs_column_map *m, hs_error *err)
 {
-    m->x = pick_field(fields, x_names);
-    m->y = pick_field(fields, y_names);
-    if (m->x == NULL || m->y == NULL)
+    const char *const *names = (const char *const *)fields;
+    size_t n = (size_t)CSLCount(fields);
+    if (hs_ingest_detect_column(names, n, HS_INGEST_X) == NULL ||
+        hs_ingest_detect_column(names, n, HS_INGEST_Y) == NULL)
         return hs_error_set(err, HS_EDATA, path, 1, 0,
                             "no coordinate columns (expected x/y, easting/northing or "
                             "longitude/latitude)");
-    if (strcasecmp(m->x, "longitude") == 0 || strcasecmp(m->x, "lon") == 0 ||
-        strcasecmp(m->x, "long") == 0)
-        m->source_crs = "EPSG:4326";
     hs_status st = HS_OK;
     if (p->weight_field)
         st = need_field(fields, p->weight_field, "--weight", path, err);
     m->weight = p->weight_field;
-    m->category = p->category_field ? p->category_field : pick_field(fields, category_names);
+    m->category = p->category_field;
     if (st == HS_OK && p->category_field)
         st = need_field(fields, p->category_field, "--category-field", path, err);
     return st;
@@ -376,7 +370,10 @@ static hs_status make_map(const char *path, const hs_cli_read_params *p, char **
     m->weight = p->weight_field;
     if (st == HS_OK && p->category_field)
         st = need_field(fields, p->category_field, "--category-field", path, err);
-    m->category = p->category_field ? p->category_field : pick_field(fields, category_names);
+    m->category = p->category_field ? p->category_field
+                                    : hs_ingest_detect_column((const char *const *)fields,
+                                                              (size_t)CSLCount(fields),
+                                                              HS_INGEST_CATEGORY);
     if (st == HS_OK && p->need_category && m->category == NULL)
         st = hs_error_set(err, HS_EINVAL, path, 0, 0,
                           "--category: the layer has no category field (expected one named "

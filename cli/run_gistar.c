@@ -119,25 +119,17 @@ static hs_status grid_gi(hs_run_ctx *ctx, size_t g, const hs_gistar_params *gp, 
         return st;
     r->grid_band_m = job->grid_band_m;
     if (r->grid_band_m == 0.0) {
-        hs_isa_params ip;
-        hs_isa_params_default(&ip);
-        hs_isa_band bands[64];
-        if (ip.n_bands > 64)
-            ip.n_bands = 64;
-        size_t chosen = 0;
-        int peak = 0;
-        st = hs_moran_incremental_grid(grid, a->value, ctx->gi_mask, &ip, bands, &chosen, &peak,
-                                       err);
+        hs_gi_band_choice c;
+        st = hs_gi_auto_band(grid, a->value, ctx->gi_mask, &c, err);
         if (st != HS_OK)
             return st;
-        r->grid_band_m = bands[chosen].band_m;
-        for (size_t b = 0; b < ip.n_bands; b++)
+        r->grid_band_m = c.bands[c.chosen].band_m;
+        for (size_t b = 0; b < c.n; b++)
             hs_log_verbose("group %s: band %.0f m: Moran's I %.4f, z %.2f",
-                           job->groups[g].name, bands[b].band_m, bands[b].moran.I,
-                           bands[b].moran.z);
+                           job->groups[g].name, c.bands[b].band_m, c.bands[b].moran.I,
+                           c.bands[b].moran.z);
         hs_log_info("gistar: group %s: grid band auto = %.0f m (%s)", job->groups[g].name,
-                    r->grid_band_m,
-                    peak ? "first peak of Moran's I z" : "no peak: the band with the largest z");
+                    r->grid_band_m, hs_gi_band_reason(&c));
     }
     hs_gistar_out out = hs_gi_engine_out(a);
     st = hs_gistar_grid(grid, a->value, ctx->gi_mask, r->grid_band_m, gp, &out, NULL, err);

@@ -346,12 +346,25 @@ static int field_named(const hs_csv_field *f, int i, const char *const *names)
 static const char *const auto_id[] = {"id", "incident_id", "crime id", "reference", "ref", NULL};
 static const char *const auto_date[] = {"month", "date", "date reported", "reported date",
                                          "incident date", NULL};
-static const char *const auto_category[] = {"category", "crime type", "type", "offence", NULL};
+static const char *const auto_category[] = {"category", "crime type", "crime_type", "type",
+                                            "offence",  NULL};
 static const char *const auto_x[] = {"longitude", "lon", "long", "easting", "x", NULL};
 static const char *const auto_y[] = {"latitude", "lat", "northing", "y", NULL};
 static const char *const auto_address[] = {"address", "location", NULL};
 static const char *const auto_postcode[] = {"postcode", "post code", "post_code", NULL};
 static const char *const auto_lsoa[] = {"lsoa code", "lsoa", NULL};
+const char *hs_ingest_detect_column(const char *const *fields, size_t n, hs_ingest_role role)
+{
+    const char *const *names = role == HS_INGEST_X   ? auto_x
+                               : role == HS_INGEST_Y ? auto_y
+                                                     : auto_category;
+    for (size_t k = 0; names[k]; k++)
+        for (size_t i = 0; i < n; i++)
+            if (name_eq(fields[i], strlen(fields[i]), names[k]))
+                return fields[i];
+    return NULL;
+}
+
 static const char *const degree_names[] = {"longitude", "lon", "long", NULL};
 static const char *const metre_names[] = {"easting", NULL};
 

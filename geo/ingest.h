@@ -58,6 +58,18 @@ typedef struct hs_ingest_stats {
 /* 1 when the header fields (n of them) are the police.uk street-level header. */
 int hs_ingest_is_police_header(const char *const *fields, size_t n);
 
+/* Columns a non-police.uk CSV reader recognises by their usual names when they are not
+ * mapped (see hs_ingest_detect_column). */
+typedef enum hs_ingest_role {
+    HS_INGEST_X,       /* longitude, lon, long, easting, x */
+    HS_INGEST_Y,       /* latitude, lat, northing, y */
+    HS_INGEST_CATEGORY /* category, crime type, crime_type, type, offence */
+} hs_ingest_role;
+
+/* The header field (of n) the reader takes for role when no mapping names it: the first of
+ * the role's names found, ignoring case; NULL when none. */
+const char *hs_ingest_detect_column(const char *const *fields, size_t n, hs_ingest_role role);
+
 /* Read every row of the file at path into t (appending). Fails with HS_EDATA (unreadable or
  * empty file, no header, a mapped column missing from the header) naming the file and what
  * was expected; rows already appended by earlier calls are untouched. stats may be NULL.

@@ -175,6 +175,17 @@ static void test_partial_mapping_roles_and_messages(void **state)
     unlink(path);
 }
 
+/* The names the CLI checks before reading are those the reader detects (longitude first). */
+static void test_detect_column(void **state)
+{
+    (void)state;
+    const char *h[] = {"Ref", "x", "Longitude", " LATITUDE", "Crime_Type"};
+    assert_string_equal(hs_ingest_detect_column(h, 5, HS_INGEST_X), "Longitude");
+    assert_string_equal(hs_ingest_detect_column(h, 5, HS_INGEST_Y), " LATITUDE");
+    assert_string_equal(hs_ingest_detect_column(h, 5, HS_INGEST_CATEGORY), "Crime_Type");
+    assert_null(hs_ingest_detect_column(h, 1, HS_INGEST_X));
+}
+
 static void test_mapping_names_missing_column(void **state)
 {
     (void)state;
@@ -255,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_auto_mapped_csv_with_quoted_newline),
         cmocka_unit_test(test_partial_mapping_keeps_detection),
         cmocka_unit_test(test_partial_mapping_roles_and_messages),
+        cmocka_unit_test(test_detect_column),
         cmocka_unit_test(test_mapping_names_missing_column),
         cmocka_unit_test(test_empty_and_missing_files),
         cmocka_unit_test(test_ogr_geojson_source),

@@ -95,11 +95,18 @@ static void test_not_a_terminal_one_line_per_stage(void **state)
     hs_progress_begin(&p, "geocode", 0);
     hs_progress_add(&p, 10);
     hs_progress_end(&p, NULL);
+    /* A stage of 4 ms: no rate (a rate over a few milliseconds says nothing). */
+    g_fake_s = 200.0;
+    hs_progress_begin(&p, "save", 22148);
+    hs_progress_add(&p, 22148);
+    g_fake_s = 200.004;
+    hs_progress_end(&p, NULL);
     size_t len;
     char *text = capture_end(&len);
     /* 3861 rows / 2.5 s = 1544.4 -> 1,544 rows/s. */
     assert_string_equal(text, "hotspot: ingest: 3,861 rows in 2.50 s (1,544 rows/s), placed 3700\n"
-                              "hotspot: geocode: 10 rows in 0.00 s\n");
+                              "hotspot: geocode: 10 rows in 0.00 s\n"
+                              "hotspot: save: 22,148 rows in 0.00 s\n");
     free(text);
 }
 
