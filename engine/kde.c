@@ -12,10 +12,12 @@
  * it. Points are bucketed by the tile they fall in (points outside the grid by the nearest
  * tile), so a tile only visits the buckets within a halo of the cutoff. No atomics, no
  * per-thread raster: memory is the raster plus O(points + tiles + threads * tile^2).
- * For one point and one raster row, the cells inside the disc form a column run, found with
- * one square root and trimmed with the exact test d^2 < cutoff^2; the run's squared x
- * offsets are computed once per point, and the inner loops over the run have no branch, so
- * that the compiler vectorises them (#pragma omp simd).
+ * For one point and one raster row, the cells inside the disc lie in a column run around the
+ * point's nearest column, whose half-width depends only on the row's distance in rows (a
+ * table built once per call, with a cell of slack); the inner loop over the run selects the
+ * cells with the exact test d^2 < cutoff^2 as a mask, adding +0.0 for the others, so it has
+ * no branch and the compiler vectorises it (#pragma omp simd). The squared x offsets are
+ * computed once per point and tile.
  */
 #include "engine/kde.h"
 
@@ -29,6 +31,8 @@
 #define KDE_M2_PER_KM2    1e6
 #define KDE_TILE_MIN      8
 #define KDE_TILE_MAX      4096
+#define KDE_REACH_TABLE_MAX ((size_t)1 << 16)
+#define KDE_REACH_CAP       1e15 /* columns; more than any grid has */
 
 typedef struct kde_plan kde_plan;
 
@@ -71,6 +75,8 @@ typedef struct kde_run {
     size_t ntx;                /* tiles per grid row */
     size_t nty;                /* tiles per grid column */
     size_t halo;               /* tiles a point's disc can reach beyond its own */
+    const size_t *row_reach;   /* column reach by row distance (row_reach_build) */
+    size_t row_reach_n;        /* entries of row_reach */
     float nodata;              /* value for cells outside the mask */
     float *out;                /* the density raster */
 } kde_run;
@@ -193,22 +199,25 @@ hs_kde_params hs_kde_params_default(void)
 #endif
 
 /* ---- inner loops: one point over a run of n cells of one row ---------------------------
- * Every cell of the run is strictly inside the cutoff (splat_point trims the run), so the
- * loops have no branch and vectorise. acc: the run's accumulators; dx2: squared x offsets of
- * the run's cells from the point; gx: gaussian x factors (only row_gaussian reads it); dy2:
- * squared y offset of the row; wrow: the point's weight (times the gaussian y factor for
- * row_gaussian). */
+ * The run is a conservative bound on the cells within the cutoff (splat_point); each cell is
+ * selected by the exact test d^2 < cutoff^2 and a cell outside adds +0.0, which leaves the
+ * sum unchanged. The selection is a mask, not a branch, so the loops vectorise. acc: the
+ * run's accumulators; dx2: squared x offsets of the run's cells from the point; gx: gaussian
+ * x factors (only row_gaussian reads them); dy2: squared y offset of the row; wrow: the
+ * point's weight (times the gaussian y factor for row_gaussian). */
 
 KDE_SIMD_CLONES static void row_quartic(double *restrict acc, const double *restrict dx2,
                                         const double *restrict gx, size_t n, double dy2,
                                         double wrow, const kde_plan *k)
 {
     (void)gx;
-    const double s = k->inv_r2;
+    const double s = k->inv_r2, cut2 = k->cut2;
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        double t = 1.0 - (dx2[i] + dy2) * s;
-        acc[i] += wrow * (t * t);
+        double d2 = dx2[i] + dy2;
+        double t = 1.0 - d2 * s;
+        double v = wrow * (t * t);
+        acc[i] += d2 < cut2 ? v : 0.0;
     }
 }
 
@@ -217,11 +226,13 @@ KDE_SIMD_CLONES static void row_triweight(double *restrict acc, const double *re
                                           double wrow, const kde_plan *k)
 {
     (void)gx;
-    const double s = k->inv_r2;
+    const double s = k->inv_r2, cut2 = k->cut2;
 #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        double t = 1.0 - (dx2[i] + dy2) * s;
-        acc[i] += wrow * (t * t * t);
+        double d2 = dx2[i] + dy2;
+        double t = 1.0 - d2 * s;
+        double v = wrow * (t * t * t);
+        acc[i] += d2 < cut2 ? v : 0.0;
     }
 }
 
@@ -230,21 +241,28 @@ KDE_SIMD_CLONES static void row_epanechnikov(double *restrict acc, const double 
                                              double wrow, const kde_plan *k)
 {
     (void)gx;
-    const double s = k->inv_r2;
+    const double s = k->inv_r2, cut2 = k->cut2;
 #pragma omp simd
-    for (size_t i = 0; i < n; i++)
-        acc[i] += wrow * (1.0 - (dx2[i] + dy2) * s);
+    for (size_t i = 0; i < n; i++) {
+        double d2 = dx2[i] + dy2;
+        double v = wrow * (1.0 - d2 * s);
+        acc[i] += d2 < cut2 ? v : 0.0;
+    }
 }
 
-/* A plain loop: the square root per cell (vectorised or not, the same values). */
+/* The square root per cell: vectorised or not, the same values (sqrt is exact-rounded). */
 KDE_SIMD_CLONES static void row_triangular(double *restrict acc, const double *restrict dx2,
                                            const double *restrict gx, size_t n, double dy2,
                                            double wrow, const kde_plan *k)
 {
     (void)gx;
-    const double s = k->inv_r;
-    for (size_t i = 0; i < n; i++)
-        acc[i] += wrow * (1.0 - sqrt(dx2[i] + dy2) * s);
+    const double s = k->inv_r, cut2 = k->cut2;
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        double d2 = dx2[i] + dy2;
+        double v = wrow * (1.0 - sqrt(d2) * s);
+        acc[i] += d2 < cut2 ? v : 0.0;
+    }
 }
 
 KDE_SIMD_CLONES static void row_uniform(double *restrict acc, const double *restrict dx2,
@@ -252,12 +270,10 @@ KDE_SIMD_CLONES static void row_uniform(double *restrict acc, const double *rest
                                         double wrow, const kde_plan *k)
 {
     (void)gx;
-    (void)dx2;
-    (void)dy2;
-    (void)k;
+    const double cut2 = k->cut2;
 #pragma omp simd
     for (size_t i = 0; i < n; i++)
-        acc[i] += wrow;
+        acc[i] += dx2[i] + dy2 < cut2 ? wrow : 0.0;
 }
 
 /* exp(-(dx^2 + dy^2) / 2r^2) = exp(-dx^2 / 2r^2) * exp(-dy^2 / 2r^2): the x factors gx are
@@ -266,12 +282,12 @@ KDE_SIMD_CLONES static void row_gaussian(double *restrict acc, const double *res
                                          const double *restrict gx, size_t n, double dy2,
                                          double wrow, const kde_plan *k)
 {
-    (void)dx2;
-    (void)dy2;
-    (void)k;
+    const double cut2 = k->cut2;
 #pragma omp simd
-    for (size_t i = 0; i < n; i++)
-        acc[i] += wrow * gx[i];
+    for (size_t i = 0; i < n; i++) {
+        double v = wrow * gx[i];
+        acc[i] += dx2[i] + dy2 < cut2 ? v : 0.0;
+    }
 }
 
 static kde_row_fn kernel_row(hs_kde_kernel kernel)
@@ -594,32 +610,40 @@ static kde_tile tile_bounds(const kde_run *run, size_t t)
     return tb;
 }
 
-/* The cells of one row within the cutoff, {c in [a, b) : dx2[c - a] + dy2 < cut2}, form one
- * run [*ca, *cb) around m, the column nearest the point (dx2 falls then rises along the row,
- * and adding dy2 keeps that order). The rows of a point are visited in order, so the run only
- * grows then shrinks: it is moved from the previous row's run by a few steps, without a
- * square root per row. An empty run is restarted at m. */
-static void row_run(const double *dx2, size_t a, size_t b, size_t m, double dy2, double cut2,
-                    size_t *ca, size_t *cb)
+/* How many columns from a point's nearest column a cell within half cells (the cutoff) can
+ * be, on a row k rows from the point's nearest row. The point is within half a cell of its
+ * nearest row and column, so on row k its distance in rows is at least k - 1/2 and a cell
+ * within the cutoff lies within sqrt(half^2 - (k - 1/2)^2) + 1/2 columns; one more column
+ * absorbs rounding. */
+static size_t reach_of_row(double half, size_t k)
 {
-    if (*ca == *cb) {
-        *ca = *cb = m;
-        if (!(dx2[m - a] + dy2 < cut2))
-            return;
-        *cb = m + 1;
-    }
-    while (*ca > a && dx2[*ca - 1 - a] + dy2 < cut2)
-        (*ca)--;
-    while (*cb < b && dx2[*cb - a] + dy2 < cut2)
-        (*cb)++;
-    while (*ca < *cb && !(dx2[*ca - a] + dy2 < cut2))
-        (*ca)++;
-    while (*cb > *ca && !(dx2[*cb - 1 - a] + dy2 < cut2))
-        (*cb)--;
+    double dy = k == 0 ? 0.0 : (double)k - 0.5;
+    double rem = half * half - dy * dy;
+    double cols = rem > 0.0 ? floor(sqrt(rem) + 0.5) + 1.0 : 1.0;
+    /* A radius beyond any grid (rem may even be infinite) reaches every column: cap it so
+     * that it converts and mc +- reach cannot overflow. */
+    return cols < KDE_REACH_CAP ? (size_t)cols : (size_t)KDE_REACH_CAP;
+}
+
+/* reach_of_row for k = 0 .. *n_out - 1: every row cell_run can give, up to a table of
+ * KDE_REACH_TABLE_MAX entries (splat_point computes rows beyond the table directly). */
+static size_t *row_reach_build(double half, size_t *n_out)
+{
+    double want = ceil(half) + 4.0;
+    size_t n = want < (double)KDE_REACH_TABLE_MAX ? (size_t)want : KDE_REACH_TABLE_MAX;
+    size_t *reach = malloc(n * sizeof *reach);
+    if (reach == NULL)
+        return NULL;
+    for (size_t k = 0; k < n; k++)
+        reach[k] = reach_of_row(half, k);
+    *n_out = n;
+    return reach;
 }
 
 /* Adds one point to the tile's accumulators (row stride run->side). dx2 and gx: scratch of
- * run->side doubles each. */
+ * run->side doubles each. On a row k rows from the point's nearest row, the cells within the
+ * cutoff are at most run->row_reach[k] columns from the point's nearest column (a bound with
+ * a cell of slack, see row_reach_build); the inner loop selects them exactly. */
 static void splat_point(const kde_run *run, const kde_tile *tb, double px, double py, double pw,
                         double *acc, double *dx2, double *gx)
 {
@@ -636,24 +660,26 @@ static void splat_point(const kde_run *run, const kde_tile *tb, double px, doubl
         double dx = run->cx[c] - px;
         dx2[c - a] = dx * dx;
     }
-    /* The column of least dx2: the nearest centre by position, then settled exactly against
-     * its neighbours (dx2 is unimodal along the row, so the least is within one cell). */
-    double near = floor(col_pos + 0.5);
-    size_t m = near <= (double)a ? a : near >= (double)(b - 1) ? b - 1 : (size_t)near;
-    if (m > a && dx2[m - 1 - a] < dx2[m - a])
-        m--;
-    else if (m + 1 < b && dx2[m + 1 - a] < dx2[m - a])
-        m++;
     if (k->kernel == HS_KDE_GAUSSIAN)
         for (size_t c = a; c < b; c++)
             gx[c - a] = exp(-dx2[c - a] * k->inv_2r2);
-    size_t ca = m, cb = m;
+    /* Nearest column and row; |col_pos| and |row_pos| are below the grid size plus the reach
+     * (buckets_build keeps only points within the cutoff of the grid), so they fit a long. */
+    long mc = (long)floor(col_pos + 0.5);
+    long mr = (long)floor(row_pos + 0.5);
     for (size_t r = ra; r < rb; r++) {
+        size_t kr = (size_t)labs((long)r - mr);
+        long reach = (long)(kr < run->row_reach_n ? run->row_reach[kr] : reach_of_row(half, kr));
+        long lo = mc - reach, hi = mc + reach + 1;
+        if (lo < (long)a)
+            lo = (long)a;
+        if (hi > (long)b)
+            hi = (long)b;
+        if (lo >= hi)
+            continue;
+        size_t ca = (size_t)lo, cb = (size_t)hi;
         double dy = run->cy[r] - py;
         double dy2 = dy * dy;
-        row_run(dx2, a, b, m, dy2, k->cut2, &ca, &cb);
-        if (ca == cb)
-            continue;
         double wrow = k->kernel == HS_KDE_GAUSSIAN ? pw * exp(-dy2 * k->inv_2r2) : pw;
         k->row(acc + (r - tb->r0) * run->side + (ca - tb->c0), dx2 + (ca - a), gx + (ca - a),
                cb - ca, dy2, wrow, k);
@@ -789,6 +815,7 @@ hs_status hs_kde_compute(const hs_kde_params *p, const hs_grid *g, const double 
     run_setup(&run, p, &k, g, mask, density);
     kde_buckets b = {NULL, NULL, NULL, NULL};
     double *cx = NULL, *cy = NULL, *stencil = NULL, *scratch = NULL;
+    size_t *row_reach = NULL;
     size_t kept = 0;
 
     st = buckets_build(&run, x, y, w, n, &b, &kept, err);
@@ -816,16 +843,19 @@ hs_status hs_kde_compute(const hs_kde_params *p, const hs_grid *g, const double 
     size_t per_thread = run.side * run.side + 2 * run.side;
     size_t nthreads = (size_t)omp_get_max_threads();
     scratch = malloc(nthreads * per_thread * sizeof *scratch);
-    if (cx == NULL || cy == NULL || scratch == NULL) {
+    row_reach = row_reach_build(k.cutoff_m / g->cell_m, &run.row_reach_n);
+    if (cx == NULL || cy == NULL || scratch == NULL || row_reach == NULL) {
         st = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for KDE scratch (%zu threads)",
                           nthreads);
         goto fail;
     }
     run.cx = cx;
     run.cy = cy;
+    run.row_reach = row_reach;
     run_tiles(&run, scratch, per_thread);
 
 fail:
+    free(row_reach);
     free(scratch);
     free(cy);
     free(cx);
