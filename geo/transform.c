@@ -146,10 +146,40 @@ static void free_per_thread(int nt, PJ_CONTEXT **ctx, PJ **tpj)
     }
 }
 
+/* The points of a CRS given exactly as the target: PROJ's operation would be +proj=noop (the
+ * same bits), so copy them without building it. PROJ still has to know the CRS. */
+static hs_status same_crs(const char *crs, const double *in_x, const double *in_y,
+                          double *out_x, double *out_y, size_t n, size_t *failed,
+                          hs_transform_info *info, hs_error *err)
+{
+    if (hs_crs_is_geographic(crs) < 0)
+        return hs_error_set(err, HS_EDEP, NULL, 0, 0,
+                            "PROJ does not know the CRS %s (is proj-data installed and PROJ_DATA "
+                            "unset or pointing at /usr/share/proj?)",
+                            crs);
+    for (size_t i = 0; i < n; i++) {
+        double x = in_x[i], y = in_y[i];
+        int gap = isnan(x) || isnan(y); /* as transform_chunk: NaN in either gives both */
+        out_x[i] = gap ? (double)NAN : x;
+        out_y[i] = gap ? (double)NAN : y;
+    }
+    if (failed)
+        *failed = 0;
+    if (info) {
+        memset(info, 0, sizeof *info);
+        snprintf(info->operation, sizeof info->operation, "none (already in %s)", crs);
+        info->accuracy_m = 0.0;
+        info->ostn15_available = ostn15_installed();
+    }
+    return HS_OK;
+}
+
 hs_status hs_transform_points(const char *src_crs, const char *dst_crs, const double *in_x,
                               const double *in_y, double *out_x, double *out_y, size_t n,
                               size_t *failed, hs_transform_info *info, hs_error *err)
 {
+    if (strcmp(src_crs, dst_crs) == 0)
+        return same_crs(src_crs, in_x, in_y, out_x, out_y, n, failed, info, err);
     /* Build once serially: reports errors on this thread, gives the info, and is cloned. */
     PJ_CONTEXT *ctx = make_ctx();
     if (ctx == NULL)

@@ -90,6 +90,50 @@ static void test_unknown_crs_is_a_dependency_error(void **state)
     assert_non_null(strstr(err.what, "EPSG:999999"));
 }
 
+/* Points already in the target CRS are copied, not transformed: the same bits as PROJ's own
+ * no-op operation (reached here through a differently spelled CRS), NaN kept, and a CRS PROJ
+ * does not know is still an error. */
+static void test_same_crs_is_copied_exactly(void **state)
+{
+    (void)state;
+    enum { N = 5 };
+    const double x[N] = {612345.67, 600000.0, NAN, 615000.123456789, 1e-3};
+    const double y[N] = {151234.56, 150000.0, 157000.0, NAN, 157900.987654321};
+    double cx[N], cy[N], px[N], py[N];
+    hs_transform_info info;
+    hs_error err;
+    size_t failed = 99;
+    assert_int_equal(hs_transform_points("EPSG:27700", "EPSG:27700", x, y, cx, cy, N, &failed,
+                                         &info, &err),
+                     HS_OK);
+    assert_int_equal(failed, 0);
+    for (size_t i = 0; i < N; i++) {
+        if (isnan(x[i]) || isnan(y[i])) {
+            assert_true(isnan(cx[i]) && isnan(cy[i]));
+            continue;
+        }
+        assert_memory_equal(&cx[i], &x[i], sizeof x[i]);
+        assert_memory_equal(&cy[i], &y[i], sizeof y[i]);
+    }
+    assert_non_null(strstr(info.operation, "none"));
+    assert_true(info.accuracy_m == 0.0);
+    assert_int_equal(hs_transform_points("epsg:27700", "EPSG:27700", x, y, px, py, N, NULL, NULL,
+                                         &err),
+                     HS_OK);
+    for (size_t i = 0; i < N; i++) {
+        if (isnan(x[i]) || isnan(y[i])) {
+            assert_true(isnan(px[i]) && isnan(py[i]));
+            continue;
+        }
+        assert_memory_equal(&px[i], &cx[i], sizeof px[i]);
+        assert_memory_equal(&py[i], &cy[i], sizeof py[i]);
+    }
+    assert_int_equal(hs_transform_points("EPSG:999999", "EPSG:999999", cx, cy, cx, cy, N, NULL,
+                                         NULL, &err),
+                     HS_EDEP);
+    assert_non_null(strstr(err.what, "EPSG:999999"));
+}
+
 static void test_validation_of_given_coordinates(void **state)
 {
     (void)state;
@@ -128,6 +172,7 @@ int main(void)
         cmocka_unit_test(test_wgs84_to_bng_reports_operation),
         cmocka_unit_test(test_round_trip_and_threads),
         cmocka_unit_test(test_unknown_crs_is_a_dependency_error),
+        cmocka_unit_test(test_same_crs_is_copied_exactly),
         cmocka_unit_test(test_validation_of_given_coordinates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
