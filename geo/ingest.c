@@ -867,6 +867,24 @@ static hs_status split_next(csv_reader *r, const char *text, size_t len, size_t 
     }
 }
 
+/* Room in chunk c's table for all its rows before taking them, so that the table does not
+ * grow (copying every column) as rows arrive: rows <= lines, and string bytes <= the chunk's
+ * bytes (a field's text, its NUL in place of its separator). Only an estimate for odd input
+ * (CR-only line ends, repaired UTF-8): the table still grows when it must. */
+static hs_status chunk_reserve(chunk *c, const char *text)
+{
+    size_t lines = 1;
+    const char *p = text + c->begin, *end = text + c->end;
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        lines++;
+        p++;
+    }
+    if (table_reserve(&c->t, lines, 1) != HS_OK ||
+        pool_reserve(&c->t.pool, c->end - c->begin + 2, 1) != HS_OK)
+        return HS_ENOMEM;
+    return HS_OK;
+}
+
 /* Take the rows of chunk c of text (fields go into a local view array). */
 static void chunk_rows(const csv_layout *lay, chunk *c, const char *text)
 {
@@ -874,7 +892,7 @@ static void chunk_rows(const csv_layout *lay, chunk *c, const char *text)
     hs_csv_field *f = small;
     size_t cap = sizeof small / sizeof small[0];
     size_t pos = c->begin;
-    c->status = HS_OK;
+    c->status = chunk_reserve(c, text);
     while (pos < c->end && c->status == HS_OK) {
         int term;
         size_t at = pos;

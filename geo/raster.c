@@ -69,22 +69,22 @@ static void grid_geotransform(const hs_grid *g, double gt[6])
     gt[5] = -g->cell_m;
 }
 
-/* WKT of crs (NULL or "" = HS_RASTER_DEFAULT_CRS); free with CPLFree. */
-static hs_status crs_wkt(const char *crs, char **wkt, hs_error *err)
+/* The spatial reference of crs (NULL or "" = HS_RASTER_DEFAULT_CRS), easting first; release
+ * with OSRDestroySpatialReference. It is handed to the dataset as an object: a WKT round trip
+ * would have PROJ parse the WKT again (several ms). */
+static hs_status crs_srs(const char *crs, OGRSpatialReferenceH *out, hs_error *err)
 {
     const char *def = crs != NULL && crs[0] != '\0' ? crs : HS_RASTER_DEFAULT_CRS;
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-    *wkt = NULL;
-    if (srs == NULL || OSRSetFromUserInput(srs, def) != OGRERR_NONE ||
-        OSRExportToWkt(srs, wkt) != OGRERR_NONE) {
+    *out = NULL;
+    if (srs == NULL || OSRSetFromUserInput(srs, def) != OGRERR_NONE) {
         hs_status st = gdal_fail(err, HS_EINVAL, NULL, "unknown CRS");
         hs_error_prefix(err, "'%s' is not a CRS PROJ knows (expected e.g. EPSG:27700)", def);
-        CPLFree(*wkt);
-        *wkt = NULL;
         OSRDestroySpatialReference(srs);
         return st;
     }
-    OSRDestroySpatialReference(srs);
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    *out = srs;
     return HS_OK;
 }
 
@@ -193,7 +193,7 @@ static int write_cells(GDALRasterBandH band, const hs_grid *g, const float *data
  * and close; HS_EIO naming path on any failure. */
 static hs_status write_float_raster(const char *driver_name, const char *path,
                                     CSLConstList options, const hs_grid *g, const float *data,
-                                    float nodata, const char *wkt, hs_error *err)
+                                    float nodata, OGRSpatialReferenceH srs, hs_error *err)
 {
     GDALDriverH drv = GDALGetDriverByName(driver_name);
     if (drv == NULL)
@@ -206,7 +206,7 @@ static hs_status write_float_raster(const char *driver_name, const char *path,
     grid_geotransform(g, gt);
     GDALRasterBandH band = GDALGetRasterBand(ds, 1);
     hs_status st = HS_OK;
-    if (GDALSetGeoTransform(ds, gt) != CE_None || GDALSetProjection(ds, wkt) != CE_None ||
+    if (GDALSetGeoTransform(ds, gt) != CE_None || GDALSetSpatialRef(ds, srs) != CE_None ||
         !set_nodata(band, nodata))
         st = gdal_fail(err, HS_EIO, path, "cannot georeference the raster or set its nodata");
     else if (!write_cells(band, g, data))
@@ -247,9 +247,9 @@ hs_status hs_raster_write_geotiff(const char *path, const hs_grid *g, const floa
     memcpy(tmp, path, len);
     memcpy(tmp + len, ".tmp", 5);
     gdal_enter();
-    char *wkt = NULL;
+    OGRSpatialReferenceH srs = NULL;
     char **opt = NULL;
-    st = crs_wkt(crs, &wkt, err);
+    st = crs_srs(crs, &srs, err);
     if (st != HS_OK)
         goto fail;
     opt = CSLSetNameValue(opt, "TILED", "YES");
@@ -265,7 +265,7 @@ hs_status hs_raster_write_geotiff(const char *path, const hs_grid *g, const floa
     snprintf(threads, sizeof threads, "%d", omp_get_max_threads());
     opt = CSLSetNameValue(opt, "NUM_THREADS", threads);
     remove_file(tmp);
-    st = write_float_raster("GTiff", tmp, (CSLConstList)opt, g, data, nodata, wkt, err);
+    st = write_float_raster("GTiff", tmp, (CSLConstList)opt, g, data, nodata, srs, err);
     if (st == HS_OK && rename(tmp, path) != 0)
         st = hs_error_set(err, HS_EIO, path, 0, 0, "cannot move the finished raster %s into place",
                           tmp);
@@ -273,7 +273,7 @@ hs_status hs_raster_write_geotiff(const char *path, const hs_grid *g, const floa
         remove_file(tmp);
 fail:
     CSLDestroy(opt);
-    CPLFree(wkt);
+    OSRDestroySpatialReference(srs);
     gdal_leave();
     free(tmp);
     return st;
@@ -305,9 +305,9 @@ hs_status hs_raster_append_gpkg(const char *gpkg_path, const char *table, const 
                             "letters, digits and '_'",
                             table ? table : "(null)");
     gdal_enter();
-    char *wkt = NULL;
+    OGRSpatialReferenceH srs = NULL;
     char **opt = NULL;
-    st = crs_wkt(crs, &wkt, err);
+    st = crs_srs(crs, &srs, err);
     if (st != HS_OK)
         goto fail;
     if (file_exists(gpkg_path))
@@ -317,10 +317,10 @@ hs_status hs_raster_append_gpkg(const char *gpkg_path, const char *table, const 
     if (description != NULL)
         opt = CSLSetNameValue(opt, "RASTER_DESCRIPTION", description);
     opt = CSLSetNameValue(opt, "BLOCKSIZE", RASTER_BLOCK);
-    st = write_float_raster("GPKG", gpkg_path, (CSLConstList)opt, g, data, nodata, wkt, err);
+    st = write_float_raster("GPKG", gpkg_path, (CSLConstList)opt, g, data, nodata, srs, err);
 fail:
     CSLDestroy(opt);
-    CPLFree(wkt);
+    OSRDestroySpatialReference(srs);
     gdal_leave();
     return st;
 }
