@@ -32,6 +32,7 @@
 #define KDE_TILE_MIN      8
 #define KDE_TILE_MAX      4096
 #define KDE_REACH_TABLE_MAX ((size_t)1 << 16)
+#define KDE_PAD             4 /* cells: runs are whole multiples of it (the widest vector) */
 #define KDE_REACH_CAP       1e15 /* columns; more than any grid has */
 
 typedef struct kde_plan kde_plan;
@@ -660,6 +661,12 @@ static void splat_point(const kde_run *run, const kde_tile *tb, double px, doubl
         double dx = run->cx[c] - px;
         dx2[c - a] = dx * dx;
     }
+    /* Runs are rounded up to whole vectors (KDE_PAD cells): the cells past b are never
+     * within the cutoff, and those past the accumulator row add +0.0 to the next row. */
+    for (size_t c = b - a; c < b - a + KDE_PAD; c++) {
+        dx2[c] = HUGE_VAL;
+        gx[c] = 0.0;
+    }
     if (k->kernel == HS_KDE_GAUSSIAN)
         for (size_t c = a; c < b; c++)
             gx[c - a] = exp(-dx2[c - a] * k->inv_2r2);
@@ -681,8 +688,9 @@ static void splat_point(const kde_run *run, const kde_tile *tb, double px, doubl
         double dy = run->cy[r] - py;
         double dy2 = dy * dy;
         double wrow = k->kernel == HS_KDE_GAUSSIAN ? pw * exp(-dy2 * k->inv_2r2) : pw;
-        k->row(acc + (r - tb->r0) * run->side + (ca - tb->c0), dx2 + (ca - a), gx + (ca - a),
-               cb - ca, dy2, wrow, k);
+        size_t n = (cb - ca + KDE_PAD - 1) / KDE_PAD * KDE_PAD;
+        k->row(acc + (r - tb->r0) * run->side + (ca - tb->c0), dx2 + (ca - a), gx + (ca - a), n,
+               dy2, wrow, k);
     }
 }
 
@@ -704,7 +712,7 @@ static void tile_accumulate(const kde_run *run, const kde_tile *tb, double *acc,
     size_t ty1 = tb->ty + run->halo < run->nty ? tb->ty + run->halo + 1 : run->nty;
     size_t tx1 = tb->tx + run->halo < run->ntx ? tb->tx + run->halo + 1 : run->ntx;
     const kde_buckets *b = run->b;
-    memset(acc, 0, run->side * run->side * sizeof *acc);
+    memset(acc, 0, (run->side * run->side + KDE_PAD) * sizeof *acc);
     for (size_t ty = ty0; ty < ty1; ty++) {
         for (size_t tx = tx0; tx < tx1; tx++) {
             size_t t = ty * run->ntx + tx;
@@ -747,8 +755,8 @@ static void tile_process(const kde_run *run, size_t t, double *scratch)
         return;
     }
     double *acc = scratch;
-    double *dx2 = acc + run->side * run->side;
-    double *gx = dx2 + run->side;
+    double *dx2 = acc + run->side * run->side + KDE_PAD;
+    double *gx = dx2 + run->side + KDE_PAD;
     tile_accumulate(run, &tb, acc, dx2, gx);
     tile_store(run, &tb, acc);
 }
@@ -840,7 +848,7 @@ hs_status hs_kde_compute(const hs_kde_params *p, const hs_grid *g, const double 
     }
     cx = grid_centres(g, 0);
     cy = grid_centres(g, 1);
-    size_t per_thread = run.side * run.side + 2 * run.side;
+    size_t per_thread = run.side * run.side + 2 * run.side + 3 * KDE_PAD;
     size_t nthreads = (size_t)omp_get_max_threads();
     scratch = malloc(nthreads * per_thread * sizeof *scratch);
     row_reach = row_reach_build(k.cutoff_m / g->cell_m, &run.row_reach_n);
