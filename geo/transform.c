@@ -8,13 +8,15 @@
  * repeat a coordinate (3,861 Canterbury rows of 2024 Q1 sit on 1,042 points) and proj_trans
  * (about 0.55 us a point) runs once per distinct point. PROJ's result for a coordinate does
  * not depend on what it transformed before, so the memo changes no output bit; bench_ingest's
- * place_unique case measures the case where no coordinate repeats.
+ * place_unique case measures the case where no coordinate repeats. The CRS queries
+ * (hs_crs_*) share one context for the process, behind a lock.
  */
 #include "geo/transform.h"
 
 #include <math.h>
 #include <omp.h>
 #include <proj.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,14 +249,33 @@ hs_status hs_transform_points(const char *src_crs, const char *dst_crs, const do
     return HS_OK;
 }
 
+/* One PROJ context for the CRS queries below, kept for the whole process behind a lock: a new
+ * context opens proj.db again (about 2 ms), and a run asks several of them. */
+static pthread_mutex_t query_lock = PTHREAD_MUTEX_INITIALIZER;
+static PJ_CONTEXT *query_ctx;
+
+/* Lock and return the query context (NULL when it cannot be made); query_end unlocks. */
+static PJ_CONTEXT *query_begin(void)
+{
+    pthread_mutex_lock(&query_lock);
+    if (query_ctx == NULL)
+        query_ctx = make_ctx();
+    return query_ctx;
+}
+
+static void query_end(void)
+{
+    pthread_mutex_unlock(&query_lock);
+}
+
 hs_status hs_crs_area_of_use(const char *crs, double *west, double *south, double *east,
                              double *north, hs_error *err)
 {
-    PJ_CONTEXT *ctx = make_ctx();
+    PJ_CONTEXT *ctx = query_begin();
     PJ *pj = ctx ? proj_create(ctx, crs) : NULL;
     int ok = pj && proj_get_area_of_use(ctx, pj, west, south, east, north, NULL);
     proj_destroy(pj);
-    proj_context_destroy(ctx);
+    query_end();
     if (!ok)
         return hs_error_set(err, HS_EDEP, NULL, 0, 0, "PROJ knows no area of use for %s", crs);
     return HS_OK;
@@ -262,7 +283,7 @@ hs_status hs_crs_area_of_use(const char *crs, double *west, double *south, doubl
 
 int hs_crs_is_geographic(const char *crs)
 {
-    PJ_CONTEXT *ctx = make_ctx();
+    PJ_CONTEXT *ctx = query_begin();
     PJ *pj = ctx ? proj_create(ctx, crs) : NULL;
     int r = -1;
     if (pj) {
@@ -271,7 +292,7 @@ int hs_crs_is_geographic(const char *crs)
              t == PJ_TYPE_GEOGRAPHIC_CRS);
     }
     proj_destroy(pj);
-    proj_context_destroy(ctx);
+    query_end();
     return r;
 }
 
