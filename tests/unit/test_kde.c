@@ -336,6 +336,55 @@ static void test_every_kernel_matches_a_plain_loop(void **state)
     }
 }
 
+/* A radius of 100,000 cells: rows more than 65,536 rows from a point are beyond the engine's
+ * table of row reaches and take the computed reach. Points 80 km north and east of a 12 x 9
+ * grid of 1 m cells, one inside, and one about r from the grid's north-west corner (some
+ * cells inside the cutoff, some outside: the uniform kernel shows a wrong cutoff at once);
+ * every cell against the plain sum, quartic and uniform, with one tile and with 8-cell tiles. */
+static void test_radius_beyond_the_reach_table(void **state)
+{
+    (void)state;
+    enum { N = 4 };
+    const double x[N] = {6.3, 80000.0, 5.5, -70710.0};
+    const double y[N] = {80000.0, -4.5, -3.5, 70710.2};
+    hs_grid g = {.xmin_m = 0, .ymax_m = 0, .cell_m = 1, .nx = 12, .ny = 9};
+    const double r = 100000.0;
+    const hs_kde_kernel kernels[2] = {HS_KDE_QUARTIC, HS_KDE_UNIFORM};
+    size_t inside_d = 0, outside_d = 0;
+    for (int kk = 0; kk < 2; kk++) {
+        for (size_t tile = 0; tile <= 8; tile += 8) {
+            hs_kde_params p = hs_kde_params_default();
+            p.kernel = kernels[kk];
+            p.radius_m = r;
+            p.tile_cells = tile;
+            float *d = compute(&p, &g, x, y, NULL, N, NULL);
+            for (size_t row = 0; row < g.ny; row++) {
+                for (size_t col = 0; col < g.nx; col++) {
+                    double cx = hs_grid_centre_x(&g, col), cy = hs_grid_centre_y(&g, row);
+                    double s = 0;
+                    for (size_t i = 0; i < N; i++) {
+                        double dx = cx - x[i], dy = cy - y[i], d2 = dx * dx + dy * dy;
+                        if (i == 3 && kk == 0 && tile == 0)
+                            d2 < r * r ? inside_d++ : outside_d++;
+                        if (d2 >= r * r)
+                            continue;
+                        double u = sqrt(d2) / r, t = 1 - u * u;
+                        s += (kernels[kk] == HS_KDE_QUARTIC ? 3 / PI * t * t : 1 / PI) / (r * r) *
+                             1e6;
+                    }
+                    double got = at(&g, d, row, col);
+                    if (fabs(got - s) > 1e-6 * s)
+                        fail_msg("%s, tiles of %zu: cell (%zu,%zu) = %.9g, plain sum %.9g",
+                                 hs_kde_kernel_name(p.kernel), tile, row, col, got, s);
+                }
+            }
+            free(d);
+        }
+    }
+    /* The far corner point really straddles the cutoff over the grid. */
+    assert_true(inside_d > 0 && outside_d > 0);
+}
+
 /* ---- default radius --------------------------------------------------------------------- */
 
 static void test_auto_radius_by_hand(void **state)
@@ -497,6 +546,7 @@ int main(void)
         cmocka_unit_test(test_edge_correction_by_hand),
         cmocka_unit_test(test_raw_scale),
         cmocka_unit_test(test_every_kernel_matches_a_plain_loop),
+        cmocka_unit_test(test_radius_beyond_the_reach_table),
         cmocka_unit_test(test_auto_radius_by_hand),
         cmocka_unit_test(test_same_bytes_at_1_2_4_threads),
         cmocka_unit_test(test_bad_input_is_a_clear_error),
