@@ -33,7 +33,7 @@
 #define KDE_TILE_MAX      4096
 #define KDE_REACH_TABLE_MAX ((size_t)1 << 16)
 #define KDE_PAD             4 /* cells: runs are whole multiples of it (the widest vector) */
-#define KDE_REACH_CAP       1e15 /* columns; more than any grid has */
+#define KDE_REACH_CAP       1e15 /* cells: positions and reaches below it are exact integers */
 
 typedef struct kde_plan kde_plan;
 
@@ -621,8 +621,8 @@ static size_t reach_of_row(double half, size_t k)
     double dy = k == 0 ? 0.0 : (double)k - 0.5;
     double rem = half * half - dy * dy;
     double cols = rem > 0.0 ? floor(sqrt(rem) + 0.5) + 1.0 : 1.0;
-    /* A radius beyond any grid (rem may even be infinite) reaches every column: cap it so
-     * that it converts and mc +- reach cannot overflow. */
+    /* Capped so that it converts (rem may even be infinite); splat_point uses the table
+     * only when half, and so every reach, is below the cap. */
     return cols < KDE_REACH_CAP ? (size_t)cols : (size_t)KDE_REACH_CAP;
 }
 
@@ -661,8 +661,9 @@ static void splat_point(const kde_run *run, const kde_tile *tb, double px, doubl
         double dx = run->cx[c] - px;
         dx2[c - a] = dx * dx;
     }
-    /* Runs are rounded up to whole vectors (KDE_PAD cells): the cells past b are never
-     * within the cutoff, and those past the accumulator row add +0.0 to the next row. */
+    /* Runs are rounded up to whole vectors (KDE_PAD cells). The positions past b get
+     * d^2 = inf and add +0.0: they are cells beyond this point's reach, or beyond the tile's
+     * columns (their own tile adds them), or the accumulator's padding or next row. */
     for (size_t c = b - a; c < b - a + KDE_PAD; c++) {
         dx2[c] = HUGE_VAL;
         gx[c] = 0.0;
@@ -670,21 +671,29 @@ static void splat_point(const kde_run *run, const kde_tile *tb, double px, doubl
     if (k->kernel == HS_KDE_GAUSSIAN)
         for (size_t c = a; c < b; c++)
             gx[c - a] = exp(-dx2[c - a] * k->inv_2r2);
-    /* Nearest column and row; |col_pos| and |row_pos| are below the grid size plus the reach
-     * (buckets_build keeps only points within the cutoff of the grid), so they fit a long. */
-    long mc = (long)floor(col_pos + 0.5);
-    long mr = (long)floor(row_pos + 0.5);
+    /* Nearest column and row. A point (or a radius) beyond KDE_REACH_CAP cells, where these
+     * would not convert to integers exactly, takes every column of [a, b) on each row: the
+     * mask still selects the cells exactly. */
+    int whole_rows = !(fabs(col_pos) < KDE_REACH_CAP && fabs(row_pos) < KDE_REACH_CAP &&
+                       half < KDE_REACH_CAP);
+    long mc = whole_rows ? 0 : (long)floor(col_pos + 0.5);
+    long mr = whole_rows ? 0 : (long)floor(row_pos + 0.5);
     for (size_t r = ra; r < rb; r++) {
-        size_t kr = (size_t)labs((long)r - mr);
-        long reach = (long)(kr < run->row_reach_n ? run->row_reach[kr] : reach_of_row(half, kr));
-        long lo = mc - reach, hi = mc + reach + 1;
-        if (lo < (long)a)
-            lo = (long)a;
-        if (hi > (long)b)
-            hi = (long)b;
-        if (lo >= hi)
-            continue;
-        size_t ca = (size_t)lo, cb = (size_t)hi;
+        size_t ca = a, cb = b;
+        if (!whole_rows) {
+            size_t kr = (size_t)labs((long)r - mr);
+            long reach =
+                (long)(kr < run->row_reach_n ? run->row_reach[kr] : reach_of_row(half, kr));
+            long lo = mc - reach, hi = mc + reach + 1;
+            if (lo < (long)a)
+                lo = (long)a;
+            if (hi > (long)b)
+                hi = (long)b;
+            if (lo >= hi)
+                continue;
+            ca = (size_t)lo;
+            cb = (size_t)hi;
+        }
         double dy = run->cy[r] - py;
         double dy2 = dy * dy;
         double wrow = k->kernel == HS_KDE_GAUSSIAN ? pw * exp(-dy2 * k->inv_2r2) : pw;

@@ -337,7 +337,7 @@ static void test_every_kernel_matches_a_plain_loop(void **state)
 }
 
 /* A radius of 100,000 cells: rows more than 65,536 rows from a point are beyond the engine's
- * table of row reaches and take the computed reach. Points 80 km north and east of a 12 x 9
+ * table of row reaches and take the computed reach; then one of 1e17 cells (whole rows). Points 80 km north and east of a 12 x 9
  * grid of 1 m cells, one inside, and one about r from the grid's north-west corner (some
  * cells inside the cutoff, some outside: the uniform kernel shows a wrong cutoff at once);
  * every cell against the plain sum, quartic and uniform, with one tile and with 8-cell tiles. */
@@ -383,6 +383,19 @@ static void test_radius_beyond_the_reach_table(void **state)
     }
     /* The far corner point really straddles the cutoff over the grid. */
     assert_true(inside_d > 0 && outside_d > 0);
+
+    /* Beyond 1e15 cells the engine takes whole rows and lets the mask decide: a point 1e16 m
+     * east of the grid with r = 1e17 m covers every cell, uniformly (1/pi/r^2 per m2). */
+    const double fx = 1e16, fy = -4.5, big_r = 1e17;
+    hs_kde_params p = hs_kde_params_default();
+    p.kernel = HS_KDE_UNIFORM;
+    p.radius_m = big_r;
+    float *d = compute(&p, &g, &fx, &fy, NULL, 1, NULL);
+    double want = 1 / PI / (big_r * big_r) * 1e6;
+    for (size_t i = 0; i < hs_grid_size(&g); i++)
+        if (fabs((double)d[i] - want) > 1e-6 * want)
+            fail_msg("r = 1e17 m: cell %zu = %.9g, expected %.9g", i, (double)d[i], want);
+    free(d);
 }
 
 /* ---- default radius --------------------------------------------------------------------- */
