@@ -23,7 +23,10 @@ dict=""
 for d in "$here/$name.dict" "$here/${name%%_*}.dict"; do
   if [ -f "$d" ]; then dict="-dict=$d"; break; fi
 done
-cd "$build/fuzz-work"
+# libFuzzer writes fuzz-0.log in the working directory: one directory per target, so that
+# two targets can run at once (one per core) without taking each other's log.
+mkdir -p "$build/fuzz-work/$name.cwd"
+cd "$build/fuzz-work/$name.cwd"
 # -max_len: the seeds reach 10 kB (Open Names rows are ~700 bytes each).
 status=0
 OMP_NUM_THREADS=1 LSAN_OPTIONS="suppressions=$root/tests/lsan.supp" PROJ_NETWORK=OFF \
@@ -31,7 +34,7 @@ OMP_NUM_THREADS=1 LSAN_OPTIONS="suppressions=$root/tests/lsan.supp" PROJ_NETWORK
   "$exe" -max_total_time="$secs" -jobs=1 -workers=1 -max_len=16384 -timeout=30 \
   -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art/" $dict \
   "$work" "$here/corpus/$name" || status=$?
-mv -f "$build/fuzz-work/fuzz-0.log" "$build/fuzz-work/$name.log"
+mv -f "$build/fuzz-work/$name.cwd/fuzz-0.log" "$build/fuzz-work/$name.log"
 tail -n 25 "$build/fuzz-work/$name.log"
 ls "$art"
 exit "$status"
