@@ -21,6 +21,7 @@
  */
 #include "engine/kde.h"
 
+#include <float.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -78,6 +79,7 @@ typedef struct kde_run {
     size_t halo;               /* tiles a point's disc can reach beyond its own */
     const size_t *row_reach;   /* column reach by row distance (row_reach_build) */
     size_t row_reach_n;        /* entries of row_reach */
+    double reach_slack2;       /* rounding allowance in cells^2 (hs_kde_compute) */
     float nodata;              /* value for cells outside the mask */
     float *out;                /* the density raster */
 } kde_run;
@@ -615,11 +617,11 @@ static kde_tile tile_bounds(const kde_run *run, size_t t)
  * be, on a row k rows from the point's nearest row. The point is within half a cell of its
  * nearest row and column, so on row k its distance in rows is at least k - 1/2 and a cell
  * within the cutoff lies within sqrt(half^2 - (k - 1/2)^2) + 1/2 columns; one more column
- * absorbs rounding. */
-static size_t reach_of_row(double half, size_t k)
+ * absorbs rounding of the positions; slack2 (cells^2) that of the mask's d^2 test. */
+static size_t reach_of_row(double half, size_t k, double slack2)
 {
     double dy = k == 0 ? 0.0 : (double)k - 0.5;
-    double rem = half * half - dy * dy;
+    double rem = half * half - dy * dy + slack2;
     double cols = rem > 0.0 ? floor(sqrt(rem) + 0.5) + 1.0 : 1.0;
     /* Capped so that it converts (rem may even be infinite); splat_point uses the table
      * only when half, and so every reach, is below the cap. */
@@ -628,7 +630,7 @@ static size_t reach_of_row(double half, size_t k)
 
 /* reach_of_row for k = 0 .. *n_out - 1: every row cell_run can give, up to a table of
  * KDE_REACH_TABLE_MAX entries (splat_point computes rows beyond the table directly). */
-static size_t *row_reach_build(double half, size_t *n_out)
+static size_t *row_reach_build(double half, double slack2, size_t *n_out)
 {
     double want = ceil(half) + 4.0;
     size_t n = want < (double)KDE_REACH_TABLE_MAX ? (size_t)want : KDE_REACH_TABLE_MAX;
@@ -636,7 +638,7 @@ static size_t *row_reach_build(double half, size_t *n_out)
     if (reach == NULL)
         return NULL;
     for (size_t k = 0; k < n; k++)
-        reach[k] = reach_of_row(half, k);
+        reach[k] = reach_of_row(half, k, slack2);
     *n_out = n;
     return reach;
 }
@@ -683,7 +685,8 @@ static void splat_point(const kde_run *run, const kde_tile *tb, double px, doubl
         if (!whole_rows) {
             size_t kr = (size_t)labs((long)r - mr);
             long reach =
-                (long)(kr < run->row_reach_n ? run->row_reach[kr] : reach_of_row(half, kr));
+                (long)(kr < run->row_reach_n ? run->row_reach[kr]
+                                              : reach_of_row(half, kr, run->reach_slack2));
             long lo = mc - reach, hi = mc + reach + 1;
             if (lo < (long)a)
                 lo = (long)a;
@@ -860,7 +863,15 @@ hs_status hs_kde_compute(const hs_kde_params *p, const hs_grid *g, const double 
     size_t per_thread = run.side * run.side + 2 * run.side + 3 * KDE_PAD;
     size_t nthreads = (size_t)omp_get_max_threads();
     scratch = malloc(nthreads * per_thread * sizeof *scratch);
-    row_reach = row_reach_build(k.cutoff_m / g->cell_m, &run.row_reach_n);
+    /* The mask tests d^2 < cutoff^2 in rounded arithmetic: near the top and bottom of a
+     * disc a rounding error of e cells^2 admits about sqrt(e) more columns, so the reaches
+     * allow for the rounding of half^2 and of the cell centres and point positions (which
+     * grows with the coordinates' size in cells). */
+    double half = k.cutoff_m / g->cell_m;
+    double mag = fmax(fabs(g->xmin_m), fabs(g->ymax_m)) / g->cell_m + (double)(g->nx + g->ny) +
+                 half + 2.0;
+    run.reach_slack2 = 16.0 * DBL_EPSILON * ((half + 2.0) * (half + 2.0) + 2.0 * (half + 2.0) * mag);
+    row_reach = row_reach_build(half, run.reach_slack2, &run.row_reach_n);
     if (cx == NULL || cy == NULL || scratch == NULL || row_reach == NULL) {
         st = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for KDE scratch (%zu threads)",
                           nthreads);

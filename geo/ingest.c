@@ -868,7 +868,7 @@ static hs_status split_next(csv_reader *r, const char *text, size_t len, size_t 
 }
 
 /* Room in chunk c's table for all its rows before taking them, so that the table does not
- * grow (copying every column) as rows arrive: rows <= lines that are not empty (blank lines
+ * grow (copying every column) as rows arrive: rows <= lines that are not blank (blank lines
  * give no row, and a file of them must not reserve a row each), and string bytes <= the
  * chunk's bytes (a field's text, its NUL in place of its separator). Only an estimate for
  * odd input (CR-only line ends, repaired UTF-8): the table still grows when it must. */
@@ -880,7 +880,10 @@ static hs_status chunk_reserve(chunk *c, const char *text)
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (nl == NULL)
             break;
-        lines += nl > p && !(nl == p + 1 && *p == '\r');
+        const char *q = p; /* a line of spaces, tabs and CRs is blank: no row */
+        while (q < nl && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
+        lines += q < nl;
         p = nl + 1;
     }
     if (table_reserve(&c->t, lines, 1) != HS_OK ||
@@ -1310,7 +1313,7 @@ static hs_status read_csv(hs_incidents *t, const char *path, const hs_ingest_par
         st = finish_source(&r, p);
     if (st == HS_ENOMEM && err != NULL && err->code == HS_OK)
         hs_error_set(err, HS_ENOMEM, path, 0, 0,
-                     "out of memory reading its %zu bytes; expected a file whose rows fit in "
+                     "out of memory after reading %zu bytes; expected a file whose rows fit in "
                      "memory: free memory or read it in parts",
                      total);
     if (st != HS_OK)

@@ -159,14 +159,17 @@ static hs_status same_crs(const char *crs, const double *in_x, const double *in_
                             "PROJ does not know the CRS %s (is proj-data installed and PROJ_DATA "
                             "unset or pointing at /usr/share/proj?)",
                             crs);
+    size_t nfail = 0;
     for (size_t i = 0; i < n; i++) {
         double x = in_x[i], y = in_y[i];
         int gap = isnan(x) || isnan(y); /* as transform_chunk: NaN in either gives both */
-        out_x[i] = gap ? (double)NAN : x;
-        out_y[i] = gap ? (double)NAN : y;
+        int bad = !gap && (!isfinite(x) || !isfinite(y)); /* PROJ fails on infinities */
+        nfail += (size_t)bad;
+        out_x[i] = gap || bad ? (double)NAN : x;
+        out_y[i] = gap || bad ? (double)NAN : y;
     }
     if (failed)
-        *failed = 0;
+        *failed = nfail;
     if (info) {
         memset(info, 0, sizeof *info);
         snprintf(info->operation, sizeof info->operation, "none (already in %s)", crs);
