@@ -398,6 +398,31 @@ static void test_radius_beyond_the_reach_table(void **state)
     free(d);
 }
 
+/* Near the top of a disc of 1.3e12 cells, rounding in the d^2 test admits columns beyond the
+ * exact reach (a reviewer's case: 11 of 256 cells were missed before the row reaches allowed
+ * for it). The engine must mark exactly the cells the test d^2 < r^2 selects. */
+static void test_disc_edge_at_extreme_scale(void **state)
+{
+    (void)state;
+    hs_grid g = {.xmin_m = 0, .ymax_m = 0, .cell_m = 0.1, .nx = 16, .ny = 16};
+    hs_kde_params p = hs_kde_params_default();
+    p.kernel = HS_KDE_UNIFORM;
+    p.scale = HS_KDE_SCALE_RAW;
+    p.tile_cells = 8;
+    p.radius_m = 128713082075.95001;
+    const double px = 0.8, py = -128713082076.0;
+    float *d = compute(&p, &g, &px, &py, NULL, 1, NULL);
+    size_t eng = 0, ref = 0;
+    for (size_t r = 0; r < g.ny; r++)
+        for (size_t c = 0; c < g.nx; c++) {
+            double dx = hs_grid_centre_x(&g, c) - px, dy = hs_grid_centre_y(&g, r) - py;
+            ref += dx * dx + dy * dy < p.radius_m * p.radius_m;
+            eng += d[r * g.nx + c] != 0.0f;
+        }
+    free(d);
+    assert_int_equal(eng, ref);
+}
+
 /* ---- default radius --------------------------------------------------------------------- */
 
 static void test_auto_radius_by_hand(void **state)
@@ -560,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_raw_scale),
         cmocka_unit_test(test_every_kernel_matches_a_plain_loop),
         cmocka_unit_test(test_radius_beyond_the_reach_table),
+        cmocka_unit_test(test_disc_edge_at_extreme_scale),
         cmocka_unit_test(test_auto_radius_by_hand),
         cmocka_unit_test(test_same_bytes_at_1_2_4_threads),
         cmocka_unit_test(test_bad_input_is_a_clear_error),
