@@ -90,6 +90,21 @@ static void test_unknown_crs_is_a_dependency_error(void **state)
     assert_non_null(strstr(err.what, "EPSG:999999"));
 }
 
+/* Points (gx, gy) transformed from input (ix, iy) equal (wx, wy) bit for bit, except that an
+ * input with a NaN gives NaN in both outputs. */
+static void assert_same_points(const double *ix, const double *iy, const double *gx,
+                               const double *gy, const double *wx, const double *wy, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(ix[i]) || isnan(iy[i])) {
+            assert_true(isnan(gx[i]) && isnan(gy[i]));
+            continue;
+        }
+        assert_memory_equal(&gx[i], &wx[i], sizeof gx[i]);
+        assert_memory_equal(&gy[i], &wy[i], sizeof gy[i]);
+    }
+}
+
 /* Points already in the target CRS are copied, not transformed: the same bits as PROJ's own
  * no-op operation (reached here through a differently spelled CRS), NaN kept, and a CRS PROJ
  * does not know is still an error. */
@@ -107,27 +122,13 @@ static void test_same_crs_is_copied_exactly(void **state)
                                          &info, &err),
                      HS_OK);
     assert_int_equal(failed, 0);
-    for (size_t i = 0; i < N; i++) {
-        if (isnan(x[i]) || isnan(y[i])) {
-            assert_true(isnan(cx[i]) && isnan(cy[i]));
-            continue;
-        }
-        assert_memory_equal(&cx[i], &x[i], sizeof x[i]);
-        assert_memory_equal(&cy[i], &y[i], sizeof y[i]);
-    }
+    assert_same_points(x, y, cx, cy, x, y, N);
     assert_non_null(strstr(info.operation, "none"));
     assert_true(info.accuracy_m == 0.0);
     assert_int_equal(hs_transform_points("epsg:27700", "EPSG:27700", x, y, px, py, N, NULL, NULL,
                                          &err),
                      HS_OK);
-    for (size_t i = 0; i < N; i++) {
-        if (isnan(x[i]) || isnan(y[i])) {
-            assert_true(isnan(px[i]) && isnan(py[i]));
-            continue;
-        }
-        assert_memory_equal(&px[i], &cx[i], sizeof px[i]);
-        assert_memory_equal(&py[i], &cy[i], sizeof py[i]);
-    }
+    assert_same_points(x, y, px, py, cx, cy, N);
     assert_int_equal(hs_transform_points("EPSG:999999", "EPSG:999999", cx, cy, cx, cy, N, NULL,
                                          NULL, &err),
                      HS_EDEP);
